@@ -1,0 +1,286 @@
+"""The app factory every service uses: errors, correlation ids, auth, health, readiness, metrics.
+
+A service calls `create_service_app` from its own `create_app(settings=None)` and adds its
+routers; uvicorn starts it with `--factory`, so nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from taraba_platform.auth import authenticated, require_role
+from taraba_platform.consumer import Subscription
+from taraba_platform.errors import ApiError
+from taraba_platform.inbox import (
+    begin_idempotent_request,
+    check_idempotency_key,
+    finish_idempotent_request,
+    request_fingerprint,
+)
+from taraba_platform.logging import configure_logging, correlation_id_var
+from taraba_platform.outbox import outbox_stats
+from taraba_platform.runtime import ServiceRuntime
+from taraba_platform.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": description,
+        "content": {"application/json": {"example": error_body(code, description, None)}},
+    }
+    for status, code, description in (
+        (401, "unauthenticated", "Missing or invalid bearer token"),
+        (403, "forbidden", "The token's role may not do this"),
+        (422, "validation_error", "A field is missing, unknown or of the wrong type"),
+    )
+}
+
+
+class RequestContextMiddleware:
+    """Sets the correlation id for the request's logs and events, and records metrics."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-correlation-id", b"").decode(
+            "latin-1")
+        correlation_id = incoming[:128] if incoming and incoming.isprintable() else str(
+            uuid.uuid4())
+        token = correlation_id_var.set(correlation_id)
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((CORRELATION_HEADER.lower().encode(), correlation_id.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            app = scope.get("app")
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            if app is not None and hasattr(app.state, "runtime"):
+                metrics = app.state.runtime.metrics
+                metrics.http_requests.labels(scope["method"], path,
+                                             str(status_holder["status"])).inc()
+                metrics.http_latency.labels(scope["method"], path).observe(
+                    time.perf_counter() - started)
+            correlation_id_var.reset(token)
+
+
+def _field_of(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:] or parts
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(error_body(exc.code, exc.message, exc.field), exc.status,
+                            headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request",
+                                          "type": "invalid"}
+        if first.get("type") == "json_invalid":
+            return JSONResponse(
+                error_body("malformed_json", f"request body is not valid JSON: "
+                           f"{first.get('ctx', {}).get('error', first['msg'])}", "body"), 400)
+        field = _field_of(first["loc"])
+        message = f"{field}: {first['msg']}"
+        if first.get("type") == "extra_forbidden":
+            message = f"{field}: unknown field"
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more problem(s))"
+        body = error_body("validation_error", message, field)
+        body["error"]["details"] = [
+            {"field": _field_of(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors
+        ]
+        return JSONResponse(body, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return JSONResponse(
+            error_body("internal_error", "internal error; the correlation id identifies it "
+                       f"in the logs: {correlation_id_var.get()}"), 500)
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for one request; the route opens the transaction (`async with s.begin()`)."""
+    async with get_runtime(request).session_factory() as session:
+        yield session
+
+
+def ops_router(settings: ServiceSettings) -> APIRouter:
+    """The service's own operational status: outbox backlog and consumer state (admin only)."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get(
+        f"/ops/{settings.service_name}/status",
+        summary="Outbox backlog and consumer state of this service",
+        dependencies=[Depends(require_role())],
+    )
+    async def status(request: Request) -> dict[str, Any]:
+        runtime = get_runtime(request)
+        async with runtime.engine.connect() as conn:
+            stats = await outbox_stats(conn, settings.db_schema)
+        return {
+            "service": settings.service_name,
+            "outbox": {
+                "backlog": stats.backlog,
+                "oldest_unpublished_age_seconds": round(stats.oldest_age_seconds, 3),
+                "rows_failing": stats.failing,
+                "relay_active": bool(runtime.relay and runtime.relay.is_leader),
+            },
+            "dependencies": await runtime.readiness(),
+        }
+
+    return router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter] = (),
+    subscriptions: Sequence[Subscription[Any]] = (),
+    version: str = "0.1.0",
+) -> FastAPI:
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    tokens = settings.tokens()  # fail fast on a malformed TARABA_AUTH_TOKENS
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = ServiceRuntime(settings, subscriptions=subscriptions)
+        app.state.runtime = runtime
+        await runtime.start()
+        log.info("service started", extra={"environment": settings.environment})
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            log.info("service stopped")
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  responses=ERROR_RESPONSES)
+    app.state.settings = settings
+    app.state.tokens = tokens
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", CORRELATION_HEADER],
+        expose_headers=[CORRELATION_HEADER],
+        allow_credentials=False,
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    @app.get("/health", tags=["operations"], summary="Alive")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service_name}
+
+    @app.get("/ready", tags=["operations"], summary="Database and broker reachable",
+             responses={503: {"description": "A dependency is unavailable"}})
+    async def ready(request: Request) -> JSONResponse:
+        checks = await get_runtime(request).readiness()
+        ok = all(value == "ok" for value in checks.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
+                            200 if ok else 503)
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
+             response_class=Response)
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(get_runtime(request).metrics.registry),
+                        media_type=CONTENT_TYPE_LATEST)
+
+    api = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticated)])
+    api.include_router(ops_router(settings))
+    for router in routers:
+        api.include_router(router)
+    app.include_router(api)
+    return app
+
+
+async def idempotent_write(
+    request: Request,
+    session: AsyncSession,
+    idempotency_key: str | None,
+    action: Callable[[], Awaitable[tuple[int, Any]]],
+) -> JSONResponse:
+    """Run a write in one transaction; with an `Idempotency-Key`, at most once.
+
+    The key, the request's fingerprint and the response are stored in the inbox table in the
+    same transaction as the write, so a client that retries (timeout, lost response) gets the
+    first answer back, marked `Idempotent-Replayed: true`, and nothing happens twice. A failed
+    write rolls back its key too, so the client may retry it.
+    """
+    settings: ServiceSettings = request.app.state.settings
+    route = request.scope.get("route")
+    scope_name = f"http:{request.method} {getattr(route, 'path', request.url.path)}"
+    async with session.begin():
+        key = check_idempotency_key(idempotency_key) if idempotency_key is not None else None
+        if key is not None:
+            fingerprint = request_fingerprint(request.method, request.url.path,
+                                              await request.body())
+            stored = await begin_idempotent_request(session, settings.db_schema, scope_name,
+                                                    key, fingerprint)
+            if stored is not None:
+                return JSONResponse(stored.body, stored.status,
+                                    headers={"Idempotent-Replayed": "true"})
+        status, body = await action()
+        encoded = jsonable_encoder(body)
+        if key is not None:
+            await finish_idempotent_request(session, settings.db_schema, scope_name, key,
+                                            status, encoded)
+    return JSONResponse(encoded, status)

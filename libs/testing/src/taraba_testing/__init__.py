@@ -1,0 +1,13 @@
+"""Test helpers for Taraba: throwaway databases and broker namespaces, app runners, pollers."""
+
+from taraba_testing.helpers import (
+    ADMIN,
+    OPERATOR,
+    WAREHOUSE,
+    auth,
+    eventually,
+    repo_root,
+    running_app,
+)
+
+__all__ = ["ADMIN", "OPERATOR", "WAREHOUSE", "auth", "eventually", "repo_root", "running_app"]

@@ -1,0 +1,61 @@
+"""Small helpers shared by every test suite."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+from fastapi import FastAPI
+
+T = TypeVar("T")
+
+ADMIN = "test-admin-token"
+OPERATOR = "test-operator-token"
+WAREHOUSE = "test-warehouse-token"
+TEST_TOKENS = f"{ADMIN}:admin,{OPERATOR}:operator,{WAREHOUSE}:warehouse"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@cache
+def repo_root() -> Path:
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "deploy" / "services.toml").exists():
+            return parent
+    raise RuntimeError("cannot find the repository root (deploy/services.toml)")
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[T | None]],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.05,
+    message: str = "condition not met",
+) -> T:
+    """Poll `probe` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{message} within {timeout}s (last value: {last!r})")
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (relay, consumers) and give an HTTP client bound to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client

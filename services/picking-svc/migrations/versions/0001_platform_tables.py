@@ -1,0 +1,28 @@
+"""Outbox and inbox of picking-svc.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-29
+"""
+
+from collections.abc import Sequence
+
+from taraba_platform.tables import create_platform_tables_v1
+
+from alembic import op
+
+revision: str = "0001"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SCHEMA = "picking"
+
+
+def upgrade() -> None:
+    create_platform_tables_v1(op, SCHEMA)
+
+
+def downgrade() -> None:
+    op.drop_table("inbox", schema=SCHEMA)
+    op.drop_table("outbox", schema=SCHEMA)

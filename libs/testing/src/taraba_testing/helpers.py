@@ -53,9 +53,22 @@ async def eventually(
 
 
 @asynccontextmanager
-async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run the app's lifespan (relay, consumers) and give an HTTP client bound to it."""
+async def running_app(app: FastAPI, *, wait_ready: bool = True, timeout: float = 15.0
+                      ) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (relay, consumers) and give an HTTP client bound to it.
+
+    With `wait_ready`, returns once the broker is connected and the consumer (if any) has bound
+    its queue, so a test's first event cannot slip past an unbound queue.
+    """
     async with app.router.lifespan_context(app):
+        if wait_ready:
+            runtime = app.state.runtime
+
+            async def ready() -> bool:
+                checks = await runtime.readiness()
+                return all(value == "ok" for value in checks.values())
+
+            await eventually(ready, timeout=timeout, message="app not ready")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client

@@ -1,0 +1,84 @@
+"""The first slice end to end through the real broker: a receipt in stock-svc becomes the
+gateway's desired stock, exactly once, even when the gateway is down in between."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from emag_gateway.main import create_app as create_gateway
+from emag_gateway.settings import EmagGatewaySettings
+from stock_svc.main import create_app as create_stock
+from stock_svc.settings import StockSvcSettings
+from taraba_testing import ADMIN, OPERATOR, auth, eventually, running_app
+
+pytestmark = pytest.mark.e2e
+
+
+async def make_warehouse(client: httpx.AsyncClient, code: str) -> str:
+    response = await client.post("/api/v1/warehouses", json={"code": code, "name": code},
+                                 headers=auth(ADMIN))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def receive(client: httpx.AsyncClient, warehouse_id: str, product_id: str, qty: int
+                  ) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/stock/movements",
+        json={"kind": "receipt", "warehouse_id": warehouse_id, "reference": "NIR-1",
+              "lines": [{"product_id": product_id, "quantity": qty}]},
+        headers=auth(OPERATOR),
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(make_settings: Any
+                                                                          ) -> None:
+    stock_app = create_stock(make_settings(StockSvcSettings))
+    gateway_settings = make_settings(EmagGatewaySettings)
+    product = str(uuid.uuid4())
+    code = f"W{uuid.uuid4().hex[:6]}"
+
+    async with running_app(stock_app) as stock:
+        warehouse = await make_warehouse(stock, code)
+
+        async with running_app(create_gateway(gateway_settings)) as gateway:
+            await receive(stock, warehouse, product, 5)
+
+            async def desired() -> dict[str, Any] | None:
+                r = await gateway.get(f"/api/v1/emag/desired-stock/{product}",
+                                      headers=auth(OPERATOR))
+                return r.json() if r.status_code == 200 else None
+
+            first = await eventually(desired, message="gateway never saw the receipt")
+            assert first["available_total"] == 5
+            assert first["levels"][0]["warehouse_code"] == code
+
+        # The gateway is down: receipts keep committing and queue up in its durable queue.
+        await receive(stock, warehouse, product, 3)
+        await receive(stock, warehouse, product, 2)
+
+        gateway_app = create_gateway(gateway_settings)
+        async with running_app(gateway_app) as gateway:
+            async def caught_up() -> dict[str, Any] | None:
+                r = await gateway.get(f"/api/v1/emag/desired-stock/{product}",
+                                      headers=auth(OPERATOR))
+                body = r.json()
+                return body if body["available_total"] == 10 else None
+
+            final = await eventually(caught_up, message="gateway did not catch up")
+            assert final["source_sequence"] == 3
+            runtime = gateway_app.state.runtime
+            async with runtime.engine.connect() as conn:
+                handled = await conn.scalar(sa.text(
+                    "SELECT count(*) FROM inbox WHERE consumer = "
+                    "'emag-gateway:on_stock_level_changed' AND message_id IN "
+                    "(SELECT source_event_id::text FROM desired_stock WHERE product_id = :p)"
+                ), {"p": product})
+                assert handled == 1

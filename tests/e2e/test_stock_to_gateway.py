@@ -43,7 +43,7 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(make_s
     stock_app = create_stock(make_settings(StockSvcSettings))
     gateway_settings = make_settings(EmagGatewaySettings)
     product = str(uuid.uuid4())
-    code = f"W{uuid.uuid4().hex[:6]}"
+    code = f"W{uuid.uuid4().hex[:6]}".upper()
 
     async with running_app(stock_app) as stock:
         warehouse = await make_warehouse(stock, code)

@@ -90,8 +90,10 @@ class Bus:
         namespace: str = "",
         connection_name: str = "taraba",
         publish_timeout: float = 5.0,
+        reconnect_interval: float = 2.0,
     ) -> None:
         self.url = url
+        self.reconnect_interval = reconnect_interval
         self.topology = Topology(namespace)
         self.connection_name = connection_name
         self.publish_timeout = publish_timeout
@@ -132,6 +134,7 @@ class Bus:
             self.url,
             timeout=10,
             client_properties={"connection_name": self.connection_name},
+            reconnect_interval=self.reconnect_interval,
         )
         try:
             channel = await connection.channel(publisher_confirms=True)

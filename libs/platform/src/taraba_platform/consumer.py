@@ -24,7 +24,14 @@ from typing import Any, Generic, TypeVar
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from taraba_contracts import Envelope, EnvelopeError, Event, parse_envelope, parse_event
+from taraba_contracts import (
+    Envelope,
+    EnvelopeError,
+    Event,
+    event_model_for,
+    parse_envelope,
+    parse_event,
+)
 from taraba_platform.bus import (
     ATTEMPT_HEADER,
     DEAD_LETTERED_AT_HEADER,
@@ -190,6 +197,7 @@ class Consumer:
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0) + 1
         try:
             envelope = parse_envelope(message.body)
+            event_model_for(envelope.type, envelope.version)  # UnknownEventType first
             subscription = self.subscriptions.get(envelope.routing_key)
             if subscription is None:
                 raise EnvelopeError(f"{self.service} has no handler for {envelope.routing_key}")

@@ -14,6 +14,7 @@ Per message:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -106,6 +107,7 @@ class Consumer:
         self.queue_name = self.topology.service_queue(service)
         self._channel: AbstractChannel | None = None
         self._queue: AbstractQueue | None = None
+        self._consumer_tag: str | None = None
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
         self.started = asyncio.Event()
@@ -163,24 +165,31 @@ class Consumer:
         channel = await self.bus.connection.channel()
         await channel.set_qos(prefetch_count=self.prefetch)
         queue = await self.declare_queues(channel)
-        await queue.consume(self._on_message)
+        self._consumer_tag = await queue.consume(self._on_message)
         self._channel, self._queue = channel, queue
         self.started.set()
         log.info("consuming", extra={"queue": self.queue_name,
                                      "bindings": sorted(self.subscriptions)})
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking messages, let those in hand finish (commit and ack), then close.
+
+        Whatever was prefetched but not started goes back to the queue with the channel.
+        """
         if self._task:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-        if self._channel is not None and not self._channel.is_closed:
-            await self._channel.close()  # unacked messages go back to the queue
+        if self._queue is not None and self._consumer_tag is not None:
+            with contextlib.suppress(Exception):
+                await self._queue.cancel(self._consumer_tag)
         if self._in_flight:
-            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            await asyncio.wait(list(self._in_flight), timeout=grace)
+        if self._channel is not None and not self._channel.is_closed:
+            await self._channel.close()
         self._channel = None
+        self._queue = None
+        self._consumer_tag = None
         self.started.clear()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:

@@ -13,7 +13,7 @@ correlation_id_var: ContextVar[str | None] = ContextVar("correlation_id", defaul
 causation_id_var: ContextVar[str | None] = ContextVar("causation_id", default=None)
 message_id_var: ContextVar[str | None] = ContextVar("message_id", default=None)
 
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

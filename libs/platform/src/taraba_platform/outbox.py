@@ -6,6 +6,7 @@ Nothing but the relay publishes. `add_event` is the only way a service emits an 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -143,15 +144,17 @@ class OutboxRelay:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.schema}")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5.0) -> None:
+        """Finish the batch in hand (never cut a transaction mid-way), then stop."""
         self._stopping = True
         self._wakeup.set()
         if self._task:
-            self._task.cancel()
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
 
     def wake(self) -> None:
@@ -167,7 +170,7 @@ class OutboxRelay:
                 log.exception("outbox relay lost its connection; retrying")
             self.is_leader = False
             if not self._stopping:
-                await asyncio.sleep(min(self.poll_interval * 2, 5.0))
+                await self._pause(min(self.poll_interval * 2, 5.0))
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(self.dsn, timeout=10)
@@ -176,7 +179,9 @@ class OutboxRelay:
             while not self._stopping:
                 if await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", lock_key):
                     break
-                await asyncio.sleep(max(self.poll_interval, 1.0))
+                await self._pause(max(self.poll_interval, 1.0))
+            if self._stopping:
+                return
             self.is_leader = True
             log.info("outbox relay is active", extra={"schema": self.schema})
             await conn.add_listener(notify_channel(self.schema), self._on_notify)
@@ -193,12 +198,14 @@ class OutboxRelay:
                 await self._update_metrics()
                 if more and published:
                     continue
-                try:
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=self.poll_interval)
-                except TimeoutError:
-                    pass
+                await self._pause(self.poll_interval)
         finally:
             await conn.close()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep until `seconds` pass, a NOTIFY arrives or stop() is called."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=seconds)
 
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()

@@ -86,6 +86,8 @@ class ServiceSettings(BaseSettings):
     def tokens(self) -> dict[str, Role]:
         """The bearer tokens and their roles, parsed and checked."""
         raw = self.auth_tokens or (DEV_TOKENS if self.environment != "production" else "")
+        if not raw.strip():
+            raise ValueError("TARABA_AUTH_TOKENS must be set in production")
         tokens: dict[str, Role] = {}
         for pair in filter(None, (part.strip() for part in raw.split(","))):
             token, sep, role = pair.rpartition(":")

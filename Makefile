@@ -1,0 +1,48 @@
+# Taraba: `make run` starts everything on this machine, `make test` runs the whole suite.
+SHELL := /bin/bash
+UV ?= $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PYTEST_WORKERS ?= 2
+
+-include .env
+export
+
+.PHONY: help uv install infra db migrate run test test-unit lint typecheck bench clean
+
+help:
+	@echo "make run    install, start PostgreSQL+RabbitMQ if needed, migrate, run all services"
+	@echo "make test   the whole test suite against the real PostgreSQL and RabbitMQ"
+	@echo "make bench  the backbone benchmark (relay throughput, commit-to-handler latency)"
+	@echo "make lint   ruff and mypy"
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+install: uv
+	$(UV) sync --all-packages --frozen
+
+infra:
+	bash scripts/infra.sh up
+
+# Database, roles and schemas (idempotent), then every service's migrations.
+db migrate: install infra
+	$(UV) run --no-sync python scripts/setup_db.py
+
+run: db
+	$(UV) run --no-sync honcho start -f Procfile
+
+test: install infra
+	$(UV) run --no-sync pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+
+test-unit: install
+	$(UV) run --no-sync pytest -q -m "not integration and not e2e" libs/contracts services/stock-svc/tests/test_domain.py
+
+lint: install
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+	$(UV) run --no-sync mypy libs/*/src services/*/src
+
+bench: install infra
+	$(UV) run --no-sync python bench/backbone_bench.py
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

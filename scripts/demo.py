@@ -1,0 +1,94 @@
+"""Demo data for `make run`: two warehouses and a first stock receipt, sent through the public
+APIs (so the events flow as in real use), then a summary of where everything is.
+
+Idempotent: the writes carry fixed Idempotency-Keys, so restarting `make run` adds nothing.
+It then stays up, because honcho stops every process when one exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+
+import httpx
+
+STOCK = os.environ.get("TARABA_DEMO_STOCK_URL", "http://127.0.0.1:8002")
+GATEWAY = os.environ.get("TARABA_DEMO_GATEWAY_URL", "http://127.0.0.1:8004")
+TOKEN = os.environ.get("TARABA_DEMO_TOKEN", "dev-admin-token")
+HEADERS = {"Authorization": f"Bearer {TOKEN}"}
+DEMO = uuid.UUID("6a1f0e2c-8d0b-4d7e-9d51-0c6a1f0e2c8d")
+PRODUCTS = {name: uuid.uuid5(DEMO, name) for name in
+            ("laptop-stand", "usb-c-hub", "mechanical-keyboard", "webcam-1080p", "desk-lamp")}
+
+
+def say(text: str) -> None:
+    print(f"[demo] {text}", flush=True)
+
+
+async def wait_ready(client: httpx.AsyncClient, base: str) -> None:
+    for _ in range(240):
+        try:
+            if (await client.get(f"{base}/ready")).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.5)
+    raise SystemExit(f"{base} did not become ready")
+
+
+async def warehouse(client: httpx.AsyncClient, code: str, name: str) -> str:
+    response = await client.post(f"{STOCK}/api/v1/warehouses", json={"code": code, "name": name},
+                                 headers={**HEADERS, "Idempotency-Key": f"demo-warehouse-{code}"})
+    if response.status_code == 409:  # created earlier without this key
+        listing = await client.get(f"{STOCK}/api/v1/warehouses", headers=HEADERS)
+        return str(next(w["id"] for w in listing.json() if w["code"] == code))
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+async def seed() -> None:
+    async with httpx.AsyncClient(timeout=10) as client:
+        await wait_ready(client, STOCK)
+        await wait_ready(client, GATEWAY)
+        main = await warehouse(client, "MAIN", "Depozit principal")
+        await warehouse(client, "SHOWROOM", "Showroom Bucuresti")
+        lines = [{"product_id": str(pid), "quantity": 10 + i * 5}
+                 for i, pid in enumerate(PRODUCTS.values())]
+        receipt = await client.post(
+            f"{STOCK}/api/v1/stock/movements",
+            json={"kind": "receipt", "warehouse_id": main, "reference": "NIR-DEMO-1",
+                  "lines": lines},
+            headers={**HEADERS, "Idempotency-Key": "demo-receipt-1"},
+        )
+        receipt.raise_for_status()
+        say(f"stock received in MAIN for {len(lines)} demo products")
+        for _ in range(100):
+            desired = await client.get(f"{GATEWAY}/api/v1/emag/desired-stock", headers=HEADERS)
+            if desired.json()["total"] >= len(lines):
+                break
+            await asyncio.sleep(0.2)
+        say(f"emag-gateway knows the desired stock of {desired.json()['total']} products")
+    say("Taraba is running. APIs (token: Authorization: Bearer dev-admin-token):")
+    for name, port in (("catalog-svc", 8001), ("stock-svc", 8002), ("order-svc", 8003),
+                       ("emag-gateway", 8004), ("invoice-svc", 8005), ("picking-svc", 8006)):
+        say(f"  {name:13} http://127.0.0.1:{port}/docs")
+
+
+async def main() -> None:
+    try:
+        await seed()
+    except (httpx.HTTPError, SystemExit) as exc:
+        say(f"could not load demo data: {exc}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+    sys.exit(0)

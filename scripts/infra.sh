@@ -2,7 +2,8 @@
 # Make sure PostgreSQL and RabbitMQ answer on 127.0.0.1, the way a new user's machine allows:
 #   1. already answering: use them;
 #   2. installed but down: start them;
-#   3. a Docker engine runs: `docker compose up -d postgres rabbitmq`;
+#   3. a Docker engine runs: a development container of each (trusting local logins, like a
+#      Debian install set up by this script), published on 127.0.0.1;
 #   4. root on Debian/Ubuntu: install them from the distribution's packages and start them;
 #   5. otherwise: stop, naming what to install.
 # Usage: scripts/infra.sh up | status
@@ -69,8 +70,11 @@ ensure_postgres() {
   if port_open "$PG_HOST" "$PG_PORT"; then say "PostgreSQL answers on $PG_HOST:$PG_PORT"; return; fi
   if start_postgres && wait_port "$PG_HOST" "$PG_PORT" PostgreSQL 60; then return; fi
   if docker_engine; then
-    say "starting PostgreSQL with docker compose"
-    docker compose up -d postgres && wait_port "$PG_HOST" "$PG_PORT" PostgreSQL 90 && return
+    say "starting PostgreSQL in the container taraba-dev-postgres"
+    docker start taraba-dev-postgres >/dev/null 2>&1 ||
+      docker run -d --name taraba-dev-postgres -p "127.0.0.1:$PG_PORT:5432" \
+        -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16 >/dev/null
+    wait_port "$PG_HOST" "$PG_PORT" PostgreSQL 90 && sleep 3 && return
   fi
   if can_apt; then
     apt_install postgresql
@@ -95,8 +99,11 @@ ensure_rabbitmq() {
   if port_open 127.0.0.1 "$MQ_PORT"; then say "RabbitMQ answers on 127.0.0.1:$MQ_PORT"; return; fi
   if start_rabbitmq && wait_port 127.0.0.1 "$MQ_PORT" RabbitMQ 90; then return; fi
   if docker_engine; then
-    say "starting RabbitMQ with docker compose"
-    docker compose up -d rabbitmq && wait_port 127.0.0.1 "$MQ_PORT" RabbitMQ 120 && return
+    say "starting RabbitMQ in the container taraba-dev-rabbitmq"
+    docker start taraba-dev-rabbitmq >/dev/null 2>&1 ||
+      docker run -d --name taraba-dev-rabbitmq -p "127.0.0.1:$MQ_PORT:5672" \
+        rabbitmq:4-management >/dev/null
+    wait_port 127.0.0.1 "$MQ_PORT" RabbitMQ 120 && return
   fi
   if can_apt; then
     apt_install rabbitmq-server

@@ -203,7 +203,8 @@ class Consumer:
                 self._in_flight.discard(task)
 
     async def process(self, message: AbstractIncomingMessage) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0) + 1
+        raw_attempt = (message.headers or {}).get(ATTEMPT_HEADER, 0)
+        attempt = (raw_attempt if isinstance(raw_attempt, int) else 0) + 1
         try:
             envelope = parse_envelope(message.body)
             event_model_for(envelope.type, envelope.version)  # UnknownEventType first

@@ -117,8 +117,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request",
-                                          "type": "invalid"}
+        first: dict[str, Any] = dict(errors[0]) if errors else {
+            "loc": ("body",), "msg": "invalid request", "type": "invalid"}
         if first.get("type") == "json_invalid":
             return JSONResponse(
                 error_body("malformed_json", f"request body is not valid JSON: "

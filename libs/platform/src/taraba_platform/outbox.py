@@ -9,13 +9,14 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from taraba_contracts import Envelope, Event, new_envelope
 from taraba_platform.bus import Bus
@@ -77,8 +78,8 @@ class OutboxStats:
     failing: int
 
 
-async def outbox_stats(session_or_conn: AsyncSession | sa.ext.asyncio.AsyncConnection,
-                       schema: str) -> OutboxStats:
+async def outbox_stats(session_or_conn: AsyncSession | AsyncConnection, schema: str
+                       ) -> OutboxStats:
     row = (
         await session_or_conn.execute(
             sa.text(
@@ -264,13 +265,12 @@ class OutboxRelay:
             log.warning("outbox publish failed", extra={"failed": failed, "published": len(ok_ids)})
         return len(ok_ids), len(rows) == self.batch_size
 
-    async def _publish_rows(self, rows: list[sa.Row[tuple[int, str, str, int]]]
-                            ) -> list[BaseException | None]:
+    async def _publish_rows(self, rows: Sequence[Any]) -> list[BaseException | None]:
         if not self.bus.is_connected:
             error = ConnectionError("broker not connected")
             return [error for _ in rows]
 
-        async def publish(row: sa.Row[tuple[int, str, str, int]]) -> BaseException | None:
+        async def publish(row: Any) -> BaseException | None:
             try:
                 envelope = Envelope.model_validate_json(row[2])
                 await self.bus.publish_envelope(envelope)

@@ -95,5 +95,5 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(
                     f"TARABA_AUTH_TOKENS: {pair!r} is not token:role with role in {ROLES}"
                 )
-            tokens[token] = role  # type: ignore[assignment]
+            tokens[token] = role
         return tokens

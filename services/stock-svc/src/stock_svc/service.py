@@ -39,8 +39,8 @@ async def product_levels(session: AsyncSession, product_id: uuid.UUID) -> list[s
 
 async def _next_sequence(session: AsyncSession, product_id: uuid.UUID) -> int:
     """Bump the product's event sequence, taking its row lock until the transaction ends."""
-    stmt = insert(stock_products).values(product_id=product_id, sequence=1)
-    stmt = stmt.on_conflict_do_update(
+    base = insert(stock_products).values(product_id=product_id, sequence=1)
+    stmt = base.on_conflict_do_update(
         index_elements=[stock_products.c.product_id],
         set_={"sequence": stock_products.c.sequence + 1, "updated_at": sa.func.now()},
     ).returning(stock_products.c.sequence)

@@ -89,6 +89,11 @@ async def test_same_message_delivered_twice_has_one_effect(backbone: Backbone, r
     assert recorder.calls == 1
 
 
+async def _same_effects(backbone: Backbone, expected: list[str]) -> bool:
+    """Handled concurrently (prefetch), so compare regardless of order."""
+    return sorted(await backbone.effects()) == sorted(expected)
+
+
 async def _effects_equal(backbone: Backbone, expected: list[str]) -> bool:
     return await backbone.effects() == expected
 
@@ -224,3 +229,41 @@ async def test_rolled_back_claim_lets_the_duplicate_take_over(backbone: Backbone
 def test_envelope_times_are_utc() -> None:
     envelope = envelope_for()
     assert envelope.occurred_at.utcoffset() == datetime.now(UTC).utcoffset()
+
+
+async def test_consumer_resumes_after_losing_the_broker_and_loses_nothing(
+        backbone: Backbone) -> None:
+    from taraba_platform.bus import Bus
+    from taraba_testing.infra import RABBITMQ_URL
+    from taraba_testing.tcp_proxy import TcpProxy
+
+    proxy = TcpProxy("127.0.0.1", int(RABBITMQ_URL.rsplit(":", 1)[1].split("/")[0]))
+    await proxy.start()
+    consumer_bus = Bus(proxy.url(), namespace=backbone.namespace, publish_timeout=1.0,
+                       reconnect_interval=0.3)
+    await consumer_bus.connect()
+    recorder = Recorder(backbone.schema)
+    recorder.__name__ = "record_thing"  # type: ignore[attr-defined]
+    consumer = Consumer(bus=consumer_bus, service=SERVICE, schema=backbone.schema,
+                        session_factory=backbone.sessions,
+                        subscriptions=[Subscription(ThingHappenedV1, recorder)],
+                        retry_delays=[0.2, 0.4], max_attempts=3)
+    await consumer.declare_and_consume()
+    try:
+        await backbone.bus.publish_envelope(envelope_for("before"))
+        await eventually(lambda: _effects_equal(backbone, ["before"]), message="not handled")
+
+        await proxy.cut()  # the consumer's broker is gone; publishers go on (direct bus)
+        notes = [f"during {i}" for i in range(20)]
+        for note in notes:
+            await backbone.bus.publish_envelope(envelope_for(note))
+        await asyncio.sleep(0.5)
+        assert await backbone.effects() == ["before"]
+
+        await proxy.start()
+        await eventually(lambda: _same_effects(backbone, ["before", *notes]), timeout=20,
+                         message="consumer did not resume after the broker came back")
+    finally:
+        await consumer.stop()
+        await consumer_bus.close()
+        await proxy.cut()

@@ -15,7 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from taraba_platform.errors import ApiError
 from taraba_platform.settings import Role
 
-bearer_scheme = HTTPBearer(auto_error=False, description="A token from TARABA_AUTH_TOKENS")
+bearer_scheme = HTTPBearer(
+    auto_error=False, scheme_name="bearerAuth", description="A token from TARABA_AUTH_TOKENS"
+)
 
 
 @dataclass(frozen=True)

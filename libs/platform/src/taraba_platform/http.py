@@ -6,6 +6,7 @@ routers; uvicorn starts it with `--factory`, so nothing is built at import time.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -14,11 +15,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -77,8 +78,12 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status_holder = {"status": 500}
 
+        response_started = False
+
         async def send_wrapper(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status_holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((CORRELATION_HEADER.lower().encode(), correlation_id.encode()))
@@ -87,6 +92,20 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Answered here, inside the correlation scope, so the 500 and its logged traceback
+            # carry the id the client can quote.
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            if response_started:
+                raise
+            body = json.dumps(error_body(
+                "internal_error",
+                f"internal error; quote correlation id {correlation_id} to find it in the logs",
+            )).encode()
+            await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode())]})
+            await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             app = scope.get("app")
             route = scope.get("route")
@@ -140,13 +159,6 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
                             headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return JSONResponse(
-            error_body("internal_error", "internal error; the correlation id identifies it "
-                       f"in the logs: {correlation_id_var.get()}"), 500)
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
@@ -256,7 +268,7 @@ async def idempotent_write(
     request: Request,
     session: AsyncSession,
     idempotency_key: str | None,
-    action: Callable[[], Awaitable[tuple[int, Any]]],
+    action: Callable[[], Awaitable[tuple[int, BaseModel]]],
 ) -> JSONResponse:
     """Run a write in one transaction; with an `Idempotency-Key`, at most once.
 
@@ -279,7 +291,8 @@ async def idempotent_write(
                 return JSONResponse(stored.body, stored.status,
                                     headers={"Idempotent-Replayed": "true"})
         status, body = await action()
-        encoded = jsonable_encoder(body)
+        # Encoded through the route's response model, exactly as FastAPI would a GET.
+        encoded = body.model_dump(mode="json")
         if key is not None:
             await finish_idempotent_request(session, settings.db_schema, scope_name, key,
                                             status, encoded)

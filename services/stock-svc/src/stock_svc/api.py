@@ -43,7 +43,7 @@ Offset = Annotated[int, Query(ge=0)]
              summary="Create a warehouse (gestiune)", dependencies=[Depends(require_role())])
 async def create_warehouse(body: WarehouseIn, request: Request, session: SessionDep,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    async def action() -> tuple[int, Any]:
+    async def action() -> tuple[int, WarehouseOut]:
         exists = await session.scalar(sa.select(warehouses.c.id).where(
             warehouses.c.code == body.code))
         if exists:
@@ -51,7 +51,7 @@ async def create_warehouse(body: WarehouseIn, request: Request, session: Session
         row = (await session.execute(
             warehouses.insert().values(id=uuid.uuid4(), code=body.code, name=body.name)
             .returning(*warehouses.c))).one()
-        return 201, dict(row._mapping)
+        return 201, WarehouseOut.model_validate(dict(row._mapping))
 
     try:
         return await idempotent_write(request, session, idempotency_key, action)
@@ -103,8 +103,9 @@ async def create_movement(
     principal: Annotated[Principal, Depends(require_role("operator", "warehouse"))],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def action() -> tuple[int, Any]:
-        return 201, await record_movement(session, body, principal.role)
+    async def action() -> tuple[int, MovementResult]:
+        return 201, MovementResult.model_validate(
+            await record_movement(session, body, principal.role))
 
     return await idempotent_write(request, session, idempotency_key, action)
 

@@ -11,6 +11,10 @@ class MovementKind(StrEnum):
     ADJUSTMENT = "adjustment"  # inventory count correction: quantity != 0, either sign
 
 
+# stock_levels.on_hand is a 32-bit integer; refuse a movement long before it would overflow.
+MAX_ON_HAND = 1_000_000_000
+
+
 class StockRuleViolation(ValueError):
     """A movement that would leave the level inconsistent; `field` names the culprit."""
 
@@ -41,6 +45,9 @@ def apply_movement(level: Level, kind: MovementKind, quantity: int, field: str =
     if kind is MovementKind.ADJUSTMENT and quantity == 0:
         raise StockRuleViolation("an adjustment of 0 changes nothing", field)
     on_hand = level.on_hand + quantity
+    if on_hand > MAX_ON_HAND:
+        raise StockRuleViolation(
+            f"on hand would reach {on_hand}, over the limit of {MAX_ON_HAND}", field)
     if on_hand < 0:
         raise StockRuleViolation(
             f"only {level.on_hand} on hand; cannot take out {-quantity}", field)

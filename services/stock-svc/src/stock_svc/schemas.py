@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+from taraba_platform.schemas import RequestModel, Text
 
 from stock_svc.domain import MovementKind
 
@@ -14,14 +15,10 @@ MAX_LINES = 1000
 T = TypeVar("T")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class WarehouseIn(Strict):
+class WarehouseIn(RequestModel):
     code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$",
                       description="Short unique code (gestiune), e.g. MAIN; stored upper-case")
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
 
     @field_validator("code")
     @classmethod
@@ -29,8 +26,8 @@ class WarehouseIn(Strict):
         return value.upper()
 
 
-class WarehousePatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+class WarehousePatch(RequestModel):
+    name: Text | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
 
 
@@ -42,18 +39,18 @@ class WarehouseOut(BaseModel):
     created_at: datetime
 
 
-class MovementLineIn(Strict):
+class MovementLineIn(RequestModel):
     product_id: uuid.UUID
     quantity: int = Field(description="Units; positive for a receipt, either sign for an "
                                       "adjustment", ge=-1_000_000, le=1_000_000)
 
 
-class MovementIn(Strict):
+class MovementIn(RequestModel):
     kind: MovementKind
     warehouse_id: uuid.UUID
-    reference: str | None = Field(default=None, max_length=100,
+    reference: Text | None = Field(default=None, max_length=100,
                                   description="Document number, e.g. the NIR number")
-    note: str | None = Field(default=None, max_length=1000)
+    note: Text | None = Field(default=None, max_length=1000)
     lines: list[MovementLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 

@@ -12,6 +12,7 @@ service's relay, and prints:
 
 from __future__ import annotations
 
+# ruff: noqa: ASYNC110  (the benchmark polls counters on purpose)
 import argparse
 import asyncio
 import logging
@@ -19,7 +20,6 @@ import os
 import statistics
 import time
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -58,17 +58,31 @@ async def fill_outbox(engine: AsyncEngine, schema: str, count: int) -> None:
     for start in range(0, count, 500):
         async with sessions() as session, session.begin():
             for n in range(start, min(count, start + 500)):
-                await add_event(session, BenchTickV1(n=n), source="bench", schema=schema,
-                                subject=f"tick:{n}", sequence=1)
+                await add_event(
+                    session,
+                    BenchTickV1(n=n),
+                    source="bench",
+                    schema=schema,
+                    subject=f"tick:{n}",
+                    sequence=1,
+                )
 
 
-async def relay_throughput(engine: AsyncEngine, bus: Bus, dsn: str, count: int,
-                           pipelined: bool) -> float:
+async def relay_throughput(
+    engine: AsyncEngine, bus: Bus, dsn: str, count: int, pipelined: bool
+) -> float:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     await setup_schema(engine, schema)
     await fill_outbox(engine, schema, count)
-    relay = OutboxRelay(engine=engine, bus=bus, schema=schema, dsn=dsn, batch_size=200,
-                        poll_interval=0.05, pipelined=pipelined)
+    relay = OutboxRelay(
+        engine=engine,
+        bus=bus,
+        schema=schema,
+        dsn=dsn,
+        batch_size=200,
+        poll_interval=0.05,
+        pipelined=pipelined,
+    )
     started = time.perf_counter()
     relay.start()
     while relay.published_total < count:
@@ -82,8 +96,9 @@ async def relay_throughput(engine: AsyncEngine, bus: Bus, dsn: str, count: int,
     return count / elapsed
 
 
-async def commit_to_handler_latency(engine: AsyncEngine, bus: Bus, dsn: str, count: int,
-                                    rate: float, notify: bool) -> list[float]:
+async def commit_to_handler_latency(
+    engine: AsyncEngine, bus: Bus, dsn: str, count: int, rate: float, notify: bool
+) -> list[float]:
     schema = f"bench_{uuid.uuid4().hex[:8]}"
     await setup_schema(engine, schema)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
@@ -98,8 +113,14 @@ async def commit_to_handler_latency(engine: AsyncEngine, bus: Bus, dsn: str, cou
 
     handle.__name__ = f"bench_{schema}"
     service = f"bench-{schema}"
-    consumer = Consumer(bus=bus, service=service, schema=schema, session_factory=sessions,
-                        subscriptions=[Subscription(BenchTickV1, handle)], prefetch=64)
+    consumer = Consumer(
+        bus=bus,
+        service=service,
+        schema=schema,
+        session_factory=sessions,
+        subscriptions=[Subscription(BenchTickV1, handle)],
+        prefetch=64,
+    )
     await consumer.declare_and_consume()
     # Poll-only mode: a 1 s poll (the default) and no NOTIFY wake-ups.
     relay = OutboxRelay(engine=engine, bus=bus, schema=schema, dsn=dsn, poll_interval=1.0)
@@ -112,8 +133,14 @@ async def commit_to_handler_latency(engine: AsyncEngine, bus: Bus, dsn: str, cou
     next_at = time.perf_counter()
     for n in range(count):
         async with sessions() as session, session.begin():
-            await add_event(session, BenchTickV1(n=n), source="bench", schema=schema,
-                            subject=f"tick:{n}", sequence=1)
+            await add_event(
+                session,
+                BenchTickV1(n=n),
+                source="bench",
+                schema=schema,
+                subject=f"tick:{n}",
+                sequence=1,
+            )
         committed_at[n] = time.perf_counter()
         next_at += interval
         await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
@@ -121,8 +148,11 @@ async def commit_to_handler_latency(engine: AsyncEngine, bus: Bus, dsn: str, cou
     await relay.stop()
     await consumer.stop()
     channel = await bus.connection.channel()  # type: ignore[union-attr]
-    for name in (bus.topology.service_queue(service), bus.topology.dead_letter_queue(service),
-                 *(bus.topology.retry_queue(service, d) for d in consumer.retry_delays)):
+    for name in (
+        bus.topology.service_queue(service),
+        bus.topology.dead_letter_queue(service),
+        *(bus.topology.retry_queue(service, d) for d in consumer.retry_delays),
+    ):
         await channel.queue_delete(name)
     await channel.close()
     async with engine.begin() as conn:
@@ -146,22 +176,32 @@ async def consumer_drain(engine: AsyncEngine, bus: Bus, count: int, prefetch: in
 
     handle.__name__ = f"drain_{schema}"
     service = f"bench-{schema}"
-    consumer = Consumer(bus=bus, service=service, schema=schema, session_factory=sessions,
-                        subscriptions=[Subscription(BenchTickV1, handle)], prefetch=prefetch)
+    consumer = Consumer(
+        bus=bus,
+        service=service,
+        schema=schema,
+        session_factory=sessions,
+        subscriptions=[Subscription(BenchTickV1, handle)],
+        prefetch=prefetch,
+    )
     channel = await bus.connection.channel()  # type: ignore[union-attr]
     await consumer.declare_queues(channel)
     from taraba_contracts import new_envelope
 
     for n in range(count):  # fill the queue first, then time the drain alone
-        await bus.publish_envelope(new_envelope(BenchTickV1(n=n), source="bench",
-                                                subject=f"tick:{n}", sequence=1))
+        await bus.publish_envelope(
+            new_envelope(BenchTickV1(n=n), source="bench", subject=f"tick:{n}", sequence=1)
+        )
     started = time.perf_counter()
     await consumer.declare_and_consume()
     await asyncio.wait_for(done.wait(), timeout=120)
     elapsed = time.perf_counter() - started
     await consumer.stop()
-    for name in (bus.topology.service_queue(service), bus.topology.dead_letter_queue(service),
-                 *(bus.topology.retry_queue(service, d) for d in consumer.retry_delays)):
+    for name in (
+        bus.topology.service_queue(service),
+        bus.topology.dead_letter_queue(service),
+        *(bus.topology.retry_queue(service, d) for d in consumer.retry_delays),
+    ):
         await channel.queue_delete(name)
     await channel.close()
     async with engine.begin() as conn:
@@ -195,14 +235,17 @@ async def main(args: argparse.Namespace) -> None:
         results: dict[str, list[float]] = {}
         for label, notify in (("LISTEN/NOTIFY", True), ("poll only 1 s", False)):
             results[label] = await commit_to_handler_latency(
-                engine, bus, dsn, args.latency_events, args.rate, notify)
+                engine, bus, dsn, args.latency_events, args.rate, notify
+            )
         print(f"2. Commit -> consumer handler, {args.latency_events} events at {args.rate:.0f}/s")
         print("   relay wake-up      p50 ms   p95 ms   p99 ms   mean ms")
         for label, values in results.items():
-            print(f"   {label:16} {pct(values, .5):8.1f} {pct(values, .95):8.1f} "
-                  f"{pct(values, .99):8.1f} {statistics.mean(values) * 1000:9.1f}")
-        notify_p95 = pct(results["LISTEN/NOTIFY"], .95)
-        poll_p95 = pct(results["poll only 1 s"], .95)
+            print(
+                f"   {label:16} {pct(values, 0.5):8.1f} {pct(values, 0.95):8.1f} "
+                f"{pct(values, 0.99):8.1f} {statistics.mean(values) * 1000:9.1f}"
+            )
+        notify_p95 = pct(results["LISTEN/NOTIFY"], 0.95)
+        poll_p95 = pct(results["poll only 1 s"], 0.95)
         print(f"   p95 ratio poll/notify: {poll_p95 / notify_p95:.1f}x\n")
 
         one = await consumer_drain(engine, bus, args.events, prefetch=1)
@@ -217,8 +260,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--latency-events", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=200.0, help="events/s for the latency run")

@@ -20,8 +20,10 @@ GATEWAY = os.environ.get("TARABA_DEMO_GATEWAY_URL", "http://127.0.0.1:8004")
 TOKEN = os.environ.get("TARABA_DEMO_TOKEN", "dev-admin-token")
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
 DEMO = uuid.UUID("6a1f0e2c-8d0b-4d7e-9d51-0c6a1f0e2c8d")
-PRODUCTS = {name: uuid.uuid5(DEMO, name) for name in
-            ("laptop-stand", "usb-c-hub", "mechanical-keyboard", "webcam-1080p", "desk-lamp")}
+PRODUCTS = {
+    name: uuid.uuid5(DEMO, name)
+    for name in ("laptop-stand", "usb-c-hub", "mechanical-keyboard", "webcam-1080p", "desk-lamp")
+}
 
 
 def say(text: str) -> None:
@@ -40,8 +42,11 @@ async def wait_ready(client: httpx.AsyncClient, base: str) -> None:
 
 
 async def warehouse(client: httpx.AsyncClient, code: str, name: str) -> str:
-    response = await client.post(f"{STOCK}/api/v1/warehouses", json={"code": code, "name": name},
-                                 headers={**HEADERS, "Idempotency-Key": f"demo-warehouse-{code}"})
+    response = await client.post(
+        f"{STOCK}/api/v1/warehouses",
+        json={"code": code, "name": name},
+        headers={**HEADERS, "Idempotency-Key": f"demo-warehouse-{code}"},
+    )
     if response.status_code == 409:  # created earlier without this key
         listing = await client.get(f"{STOCK}/api/v1/warehouses", headers=HEADERS)
         return str(next(w["id"] for w in listing.json() if w["code"] == code))
@@ -55,12 +60,18 @@ async def seed() -> None:
         await wait_ready(client, GATEWAY)
         main = await warehouse(client, "MAIN", "Depozit principal")
         await warehouse(client, "SHOWROOM", "Showroom Bucuresti")
-        lines = [{"product_id": str(pid), "quantity": 10 + i * 5}
-                 for i, pid in enumerate(PRODUCTS.values())]
+        lines = [
+            {"product_id": str(pid), "quantity": 10 + i * 5}
+            for i, pid in enumerate(PRODUCTS.values())
+        ]
         receipt = await client.post(
             f"{STOCK}/api/v1/stock/movements",
-            json={"kind": "receipt", "warehouse_id": main, "reference": "NIR-DEMO-1",
-                  "lines": lines},
+            json={
+                "kind": "receipt",
+                "warehouse_id": main,
+                "reference": "NIR-DEMO-1",
+                "lines": lines,
+            },
             headers={**HEADERS, "Idempotency-Key": "demo-receipt-1"},
         )
         receipt.raise_for_status()
@@ -72,8 +83,14 @@ async def seed() -> None:
             await asyncio.sleep(0.2)
         say(f"emag-gateway knows the desired stock of {desired.json()['total']} products")
     say("Taraba is running. APIs (token: Authorization: Bearer dev-admin-token):")
-    for name, port in (("catalog-svc", 8001), ("stock-svc", 8002), ("order-svc", 8003),
-                       ("emag-gateway", 8004), ("invoice-svc", 8005), ("picking-svc", 8006)):
+    for name, port in (
+        ("catalog-svc", 8001),
+        ("stock-svc", 8002),
+        ("order-svc", 8003),
+        ("emag-gateway", 8004),
+        ("invoice-svc", 8005),
+        ("picking-svc", 8006),
+    ):
         say(f"  {name:13} http://127.0.0.1:{port}/docs")
 
 

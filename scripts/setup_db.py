@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    admin_dsn = os.environ.get("TARABA_DB_ADMIN_URL",
-                               "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin_dsn = os.environ.get(
+        "TARABA_DB_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     database = os.environ.get("TARABA_DB_NAME", "taraba")
     host = os.environ.get("TARABA_DB_HOST", "127.0.0.1")
     port = os.environ.get("TARABA_DB_PORT", "5432")

@@ -19,18 +19,24 @@ pytestmark = pytest.mark.e2e
 
 
 async def make_warehouse(client: httpx.AsyncClient, code: str) -> str:
-    response = await client.post("/api/v1/warehouses", json={"code": code, "name": code},
-                                 headers=auth(ADMIN))
+    response = await client.post(
+        "/api/v1/warehouses", json={"code": code, "name": code}, headers=auth(ADMIN)
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
 
-async def receive(client: httpx.AsyncClient, warehouse_id: str, product_id: str, qty: int
-                  ) -> dict[str, Any]:
+async def receive(
+    client: httpx.AsyncClient, warehouse_id: str, product_id: str, qty: int
+) -> dict[str, Any]:
     response = await client.post(
         "/api/v1/stock/movements",
-        json={"kind": "receipt", "warehouse_id": warehouse_id, "reference": "NIR-1",
-              "lines": [{"product_id": product_id, "quantity": qty}]},
+        json={
+            "kind": "receipt",
+            "warehouse_id": warehouse_id,
+            "reference": "NIR-1",
+            "lines": [{"product_id": product_id, "quantity": qty}],
+        },
         headers=auth(OPERATOR),
     )
     assert response.status_code == 201, response.text
@@ -38,8 +44,9 @@ async def receive(client: httpx.AsyncClient, warehouse_id: str, product_id: str,
     return body
 
 
-async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(make_settings: Any
-                                                                          ) -> None:
+async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(
+    make_settings: Any,
+) -> None:
     stock_app = create_stock(make_settings(StockSvcSettings))
     gateway_settings = make_settings(EmagGatewaySettings)
     product = str(uuid.uuid4())
@@ -52,8 +59,9 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(make_s
             await receive(stock, warehouse, product, 5)
 
             async def desired() -> dict[str, Any] | None:
-                r = await gateway.get(f"/api/v1/emag/desired-stock/{product}",
-                                      headers=auth(OPERATOR))
+                r = await gateway.get(
+                    f"/api/v1/emag/desired-stock/{product}", headers=auth(OPERATOR)
+                )
                 return r.json() if r.status_code == 200 else None
 
             first = await eventually(desired, message="gateway never saw the receipt")
@@ -66,9 +74,11 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(make_s
 
         gateway_app = create_gateway(gateway_settings)
         async with running_app(gateway_app) as gateway:
+
             async def caught_up() -> dict[str, Any] | None:
-                r = await gateway.get(f"/api/v1/emag/desired-stock/{product}",
-                                      headers=auth(OPERATOR))
+                r = await gateway.get(
+                    f"/api/v1/emag/desired-stock/{product}", headers=auth(OPERATOR)
+                )
                 body = r.json()
                 return body if body["available_total"] == 10 else None
 
@@ -76,9 +86,12 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(make_s
             assert final["source_sequence"] == 3
             runtime = gateway_app.state.runtime
             async with runtime.engine.connect() as conn:
-                handled = await conn.scalar(sa.text(
-                    "SELECT count(*) FROM inbox WHERE consumer = "
-                    "'emag-gateway:on_stock_level_changed' AND message_id IN "
-                    "(SELECT source_event_id::text FROM desired_stock WHERE product_id = :p)"
-                ), {"p": product})
+                handled = await conn.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM inbox WHERE consumer = "
+                        "'emag-gateway:on_stock_level_changed' AND message_id IN "
+                        "(SELECT source_event_id::text FROM desired_stock WHERE product_id = :p)"
+                    ),
+                    {"p": product},
+                )
                 assert handled == 1

@@ -14,7 +14,12 @@ import pytest
 import sqlalchemy as sa
 from aio_pika.abc import AbstractIncomingMessage
 from pydantic import Field
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from taraba_contracts import Event, register_event
 from taraba_platform.bus import Bus
 from taraba_platform.db import service_metadata
@@ -56,15 +61,21 @@ class Backbone:
 
     async def effects(self) -> list[str]:
         async with self.engine.connect() as conn:
-            rows = await conn.execute(sa.text(f'SELECT note FROM "{self.schema}".effects '
-                                              "ORDER BY id"))
+            rows = await conn.execute(
+                sa.text(f'SELECT note FROM "{self.schema}".effects ORDER BY id')
+            )
             return [row[0] for row in rows]
 
     async def outbox_rows(self) -> list[sa.Row[Any]]:
         async with self.engine.connect() as conn:
-            return list(await conn.execute(sa.text(
-                f'SELECT message_id, published_at, attempts FROM "{self.schema}".outbox '
-                "ORDER BY id")))
+            return list(
+                await conn.execute(
+                    sa.text(
+                        f'SELECT message_id, published_at, attempts FROM "{self.schema}".outbox '
+                        "ORDER BY id"
+                    )
+                )
+            )
 
 
 @dataclass
@@ -86,17 +97,31 @@ async def backbone(test_database: str, bus_namespace: str) -> AsyncIterator[Back
     engine = create_async_engine(url, pool_size=5)
     metadata = service_metadata(schema)
     add_platform_tables(metadata)
-    sa.Table("effects", metadata,
-             sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-             sa.Column("note", sa.Text, nullable=False))
+    sa.Table(
+        "effects",
+        metadata,
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("note", sa.Text, nullable=False),
+    )
     async with engine.begin() as conn:
         await conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         await conn.run_sync(metadata.create_all)
-    bus = Bus(RABBITMQ_URL, namespace=bus_namespace, connection_name="backbone-test",
-              publish_timeout=3, reconnect_interval=0.5)
+    bus = Bus(
+        RABBITMQ_URL,
+        namespace=bus_namespace,
+        connection_name="backbone-test",
+        publish_timeout=3,
+        reconnect_interval=0.5,
+    )
     await bus.connect()
-    yield Backbone(schema, engine, async_sessionmaker(engine, expire_on_commit=False), bus,
-                   bus_namespace, url.replace("+asyncpg", ""))
+    yield Backbone(
+        schema,
+        engine,
+        async_sessionmaker(engine, expire_on_commit=False),
+        bus,
+        bus_namespace,
+        url.replace("+asyncpg", ""),
+    )
     await bus.close()
     async with engine.begin() as conn:
         await conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

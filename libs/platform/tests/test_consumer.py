@@ -37,8 +37,9 @@ class Recorder:
         self.calls += 1
         self.attempts_seen.append(ctx.attempt)
         # The effect is written first: a failure must roll it back with the inbox row.
-        await ctx.session.execute(sa.text(f'INSERT INTO "{self.schema}".effects (note) '
-                                          "VALUES (:n)"), {"n": event.note})
+        await ctx.session.execute(
+            sa.text(f'INSERT INTO "{self.schema}".effects (note) VALUES (:n)'), {"n": event.note}
+        )
         if self.permanent:
             raise PermanentError("this thing can never be handled")
         if self.fail_times > 0:
@@ -53,10 +54,14 @@ async def running(backbone: Backbone) -> AsyncIterator[Callable[[Recorder], Any]
     async def start(recorder: Recorder) -> Consumer:
         recorder.__name__ = "record_thing"  # type: ignore[attr-defined]
         consumer = Consumer(
-            bus=backbone.bus, service=SERVICE, schema=backbone.schema,
+            bus=backbone.bus,
+            service=SERVICE,
+            schema=backbone.schema,
             session_factory=backbone.sessions,
             subscriptions=[Subscription(ThingHappenedV1, recorder)],
-            retry_delays=[0.2, 0.4], max_attempts=3, delivery_limit=5,
+            retry_delays=[0.2, 0.4],
+            max_attempts=3,
+            delivery_limit=5,
         )
         await consumer.declare_and_consume()
         consumers.append(consumer)
@@ -68,16 +73,21 @@ async def running(backbone: Backbone) -> AsyncIterator[Callable[[Recorder], Any]
 
 
 def envelope_for(note: str = "x") -> Any:
-    return new_envelope(ThingHappenedV1(thing_id=uuid.uuid4(), note=note),
-                        source="backbone-test", subject="thing:1", sequence=1)
+    return new_envelope(
+        ThingHappenedV1(thing_id=uuid.uuid4(), note=note),
+        source="backbone-test",
+        subject="thing:1",
+        sequence=1,
+    )
 
 
 async def dead_letters(backbone: Backbone) -> list[dlq_cli.DeadLetter]:
     return await dlq_cli.list_dead_letters(backbone.bus, SERVICE)
 
 
-async def test_same_message_delivered_twice_has_one_effect(backbone: Backbone, running: Any
-                                                           ) -> None:
+async def test_same_message_delivered_twice_has_one_effect(
+    backbone: Backbone, running: Any
+) -> None:
     recorder = Recorder(backbone.schema)
     await running(recorder)
     envelope = envelope_for("once")
@@ -109,7 +119,8 @@ async def test_transient_failure_succeeds_on_retry(backbone: Backbone, running: 
 
 
 async def test_poison_message_is_dead_lettered_after_n_attempts_and_replay_puts_it_back(
-        backbone: Backbone, running: Any) -> None:
+    backbone: Backbone, running: Any
+) -> None:
     recorder = Recorder(backbone.schema)
     recorder.fail_times = 1_000
     consumer = await running(recorder)
@@ -124,16 +135,16 @@ async def test_poison_message_is_dead_lettered_after_n_attempts_and_replay_puts_
 
     # The operator fixes the cause, then replays with the CLI (as a subprocess would).
     recorder.fail_times = 0
-    args = ["--namespace", backbone.namespace, "replay", SERVICE, "--message-id",
-            str(envelope.id)]
+    args = ["--namespace", backbone.namespace, "replay", SERVICE, "--message-id", str(envelope.id)]
     assert await asyncio.to_thread(dlq_cli.main, args) == 0
     await eventually(lambda: _effects_equal(backbone, ["poison"]), message="replay not handled")
     assert await dead_letters(backbone) == []
     assert consumer.started.is_set()
 
 
-async def test_permanent_error_goes_straight_to_dead_letters(backbone: Backbone, running: Any
-                                                             ) -> None:
+async def test_permanent_error_goes_straight_to_dead_letters(
+    backbone: Backbone, running: Any
+) -> None:
     recorder = Recorder(backbone.schema)
     recorder.permanent = True
     await running(recorder)
@@ -154,7 +165,8 @@ async def test_permanent_error_goes_straight_to_dead_letters(backbone: Backbone,
     ],
 )
 async def test_bad_messages_are_dead_lettered_not_dropped_not_looped(
-        backbone: Backbone, running: Any, body: bytes | str | None, reason: str) -> None:
+    backbone: Backbone, running: Any, body: bytes | str | None, reason: str
+) -> None:
     recorder = Recorder(backbone.schema)
     await running(recorder)
     good = envelope_for("fine")
@@ -166,13 +178,22 @@ async def test_bad_messages_are_dead_lettered_not_dropped_not_looped(
         data["payload"]["note"] = "x" * 500
         raw = json.dumps(data).encode()
     elif body == "unhandled":
-        raw = new_envelope(UnhandledThingV1(thing_id=uuid.uuid4()), source="t", subject="s",
-                           sequence=1).model_dump_json().encode()
+        raw = (
+            new_envelope(
+                UnhandledThingV1(thing_id=uuid.uuid4()), source="t", subject="s", sequence=1
+            )
+            .model_dump_json()
+            .encode()
+        )
     else:
         assert isinstance(body, bytes)
         raw = body
-    await backbone.bus.publish_to_queue(backbone.bus.topology.service_queue(SERVICE), raw,
-                                        headers={}, properties={"message_id": "bad-1"})
+    await backbone.bus.publish_to_queue(
+        backbone.bus.topology.service_queue(SERVICE),
+        raw,
+        headers={},
+        properties={"message_id": "bad-1"},
+    )
     await backbone.bus.publish_envelope(good)  # the queue keeps flowing past the bad one
     letters = await eventually(lambda: dead_letters(backbone), message="not dead-lettered")
     assert len(letters) == 1 and reason in (letters[0].error or ""), letters
@@ -180,17 +201,18 @@ async def test_bad_messages_are_dead_lettered_not_dropped_not_looped(
     assert recorder.calls == 1
 
 
-async def test_cli_lists_dead_letters_without_removing_them(backbone: Backbone, running: Any,
-                                                            capsys: pytest.CaptureFixture[str]
-                                                            ) -> None:
+async def test_cli_lists_dead_letters_without_removing_them(
+    backbone: Backbone, running: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     recorder = Recorder(backbone.schema)
     recorder.permanent = True
     await running(recorder)
     envelope = envelope_for("listed")
     await backbone.bus.publish_envelope(envelope)
     await eventually(lambda: dead_letters(backbone), message="not dead-lettered")
-    code = await asyncio.to_thread(dlq_cli.main, ["--namespace", backbone.namespace, "list",
-                                                  SERVICE])
+    code = await asyncio.to_thread(
+        dlq_cli.main, ["--namespace", backbone.namespace, "list", SERVICE]
+    )
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["message_id"] for line in lines] == [str(envelope.id)]
@@ -198,7 +220,8 @@ async def test_cli_lists_dead_letters_without_removing_them(backbone: Backbone, 
 
 
 async def test_concurrent_duplicate_waits_for_the_first_and_has_no_effect(
-        backbone: Backbone) -> None:
+    backbone: Backbone,
+) -> None:
     message_id = str(uuid.uuid4())
     async with backbone.sessions() as first, backbone.sessions() as second:
         await first.begin()
@@ -232,22 +255,29 @@ def test_envelope_times_are_utc() -> None:
 
 
 async def test_consumer_resumes_after_losing_the_broker_and_loses_nothing(
-        backbone: Backbone) -> None:
+    backbone: Backbone,
+) -> None:
     from taraba_platform.bus import Bus
     from taraba_testing.infra import RABBITMQ_URL
     from taraba_testing.tcp_proxy import TcpProxy
 
     proxy = TcpProxy("127.0.0.1", int(RABBITMQ_URL.rsplit(":", 1)[1].split("/")[0]))
     await proxy.start()
-    consumer_bus = Bus(proxy.url(), namespace=backbone.namespace, publish_timeout=1.0,
-                       reconnect_interval=0.3)
+    consumer_bus = Bus(
+        proxy.url(), namespace=backbone.namespace, publish_timeout=1.0, reconnect_interval=0.3
+    )
     await consumer_bus.connect()
     recorder = Recorder(backbone.schema)
     recorder.__name__ = "record_thing"  # type: ignore[attr-defined]
-    consumer = Consumer(bus=consumer_bus, service=SERVICE, schema=backbone.schema,
-                        session_factory=backbone.sessions,
-                        subscriptions=[Subscription(ThingHappenedV1, recorder)],
-                        retry_delays=[0.2, 0.4], max_attempts=3)
+    consumer = Consumer(
+        bus=consumer_bus,
+        service=SERVICE,
+        schema=backbone.schema,
+        session_factory=backbone.sessions,
+        subscriptions=[Subscription(ThingHappenedV1, recorder)],
+        retry_delays=[0.2, 0.4],
+        max_attempts=3,
+    )
     await consumer.declare_and_consume()
     try:
         await backbone.bus.publish_envelope(envelope_for("before"))
@@ -261,8 +291,11 @@ async def test_consumer_resumes_after_losing_the_broker_and_loses_nothing(
         assert await backbone.effects() == ["before"]
 
         await proxy.start()
-        await eventually(lambda: _same_effects(backbone, ["before", *notes]), timeout=20,
-                         message="consumer did not resume after the broker came back")
+        await eventually(
+            lambda: _same_effects(backbone, ["before", *notes]),
+            timeout=20,
+            message="consumer did not resume after the broker came back",
+        )
     finally:
         await consumer.stop()
         await consumer_bus.close()

@@ -21,11 +21,16 @@ pytestmark = pytest.mark.integration
 async def write_event(backbone: Backbone, note: str = "", *, commit: bool = True) -> str:
     async with backbone.sessions() as session:
         transaction = await session.begin()
-        await session.execute(sa.text(f'INSERT INTO "{backbone.schema}".effects (note) '
-                                      "VALUES (:n)"), {"n": note})
+        await session.execute(
+            sa.text(f'INSERT INTO "{backbone.schema}".effects (note) VALUES (:n)'), {"n": note}
+        )
         envelope = await add_event(
-            session, ThingHappenedV1(thing_id=uuid.uuid4(), note=note),
-            source="backbone-test", schema=backbone.schema, subject="thing:1", sequence=1,
+            session,
+            ThingHappenedV1(thing_id=uuid.uuid4(), note=note),
+            source="backbone-test",
+            schema=backbone.schema,
+            subject="thing:1",
+            sequence=1,
         )
         if commit:
             await transaction.commit()
@@ -37,12 +42,18 @@ async def write_event(backbone: Backbone, note: str = "", *, commit: bool = True
 def make_relay(backbone: Backbone, bus: Bus | None = None, **kwargs: object) -> OutboxRelay:
     options: dict[str, object] = {"poll_interval": 0.1, "max_backoff": 0.3}
     options.update(kwargs)
-    return OutboxRelay(engine=backbone.engine, bus=bus or backbone.bus, schema=backbone.schema,
-                       dsn=backbone.dsn, **options)  # type: ignore[arg-type]
+    return OutboxRelay(
+        engine=backbone.engine,
+        bus=bus or backbone.bus,
+        schema=backbone.schema,
+        dsn=backbone.dsn,
+        **options,
+    )  # type: ignore[arg-type]
 
 
 async def test_rolled_back_event_is_never_published_committed_one_exactly_once(
-        backbone: Backbone, probe: Probe) -> None:
+    backbone: Backbone, probe: Probe
+) -> None:
     rolled_back = await write_event(backbone, "rolled back", commit=False)
     committed = await write_event(backbone, "committed")
     relay = make_relay(backbone)
@@ -64,11 +75,17 @@ async def _has(probe: Probe, *message_ids: str) -> bool:
 
 
 async def test_broker_outage_loses_nothing_and_publishes_everything_when_back(
-        backbone: Backbone, probe: Probe) -> None:
+    backbone: Backbone, probe: Probe
+) -> None:
     proxy = TcpProxy("127.0.0.1", int(RABBITMQ_URL.rsplit(":", 1)[1].split("/")[0]))
     await proxy.start()
-    bus = Bus(proxy.url(), namespace=backbone.namespace, connection_name="via-proxy",
-              publish_timeout=1.0, reconnect_interval=0.3)
+    bus = Bus(
+        proxy.url(),
+        namespace=backbone.namespace,
+        connection_name="via-proxy",
+        publish_timeout=1.0,
+        reconnect_interval=0.3,
+    )
     await bus.connect()
     relay = make_relay(backbone, bus)
     relay.start()
@@ -86,8 +103,11 @@ async def test_broker_outage_loses_nothing_and_publishes_everything_when_back(
         assert not set(during) & set(probe.ids)
 
         await proxy.start()
-        await eventually(lambda: _has(probe, *during), timeout=20,
-                         message="events not published after the broker came back")
+        await eventually(
+            lambda: _has(probe, *during),
+            timeout=20,
+            message="events not published after the broker came back",
+        )
         async with backbone.engine.connect() as conn:
             assert (await outbox_stats(conn, backbone.schema)).backlog == 0
         assert sorted(probe.ids) == sorted(before + during), "each event exactly once"
@@ -98,13 +118,18 @@ async def test_broker_outage_loses_nothing_and_publishes_everything_when_back(
 
 
 async def test_relay_started_while_broker_is_down_publishes_once_it_is_up(
-        backbone: Backbone, probe: Probe) -> None:
+    backbone: Backbone, probe: Probe
+) -> None:
     proxy = TcpProxy("127.0.0.1", 5672)
     await proxy.start()
     port = proxy.port
     await proxy.cut()
-    bus = Bus(f"amqp://guest:guest@127.0.0.1:{port}/", namespace=backbone.namespace,
-              publish_timeout=1.0, reconnect_interval=0.3)
+    bus = Bus(
+        f"amqp://guest:guest@127.0.0.1:{port}/",
+        namespace=backbone.namespace,
+        publish_timeout=1.0,
+        reconnect_interval=0.3,
+    )
     bus.start()  # keeps trying in the background
     relay = make_relay(backbone, bus)
     relay.start()
@@ -131,8 +156,9 @@ async def test_only_one_relay_per_schema_is_active(backbone: Backbone) -> None:
     await asyncio.sleep(0.5)
     assert first.is_leader and not second.is_leader
     await first.stop()
-    await eventually(lambda: _true(second.is_leader), timeout=10,
-                     message="second relay did not take over")
+    await eventually(
+        lambda: _true(second.is_leader), timeout=10, message="second relay did not take over"
+    )
     await second.stop()
 
 

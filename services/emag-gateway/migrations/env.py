@@ -2,7 +2,6 @@
 
 from emag_gateway.models import metadata
 from emag_gateway.settings import DB_SCHEMA
-
 from taraba_platform.migrations import run_env
 
 run_env(DB_SCHEMA, metadata)

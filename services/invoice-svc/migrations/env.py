@@ -2,7 +2,6 @@
 
 from invoice_svc.models import metadata
 from invoice_svc.settings import DB_SCHEMA
-
 from taraba_platform.migrations import run_env
 
 run_env(DB_SCHEMA, metadata)

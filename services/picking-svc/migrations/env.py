@@ -2,7 +2,6 @@
 
 from picking_svc.models import metadata
 from picking_svc.settings import DB_SCHEMA
-
 from taraba_platform.migrations import run_env
 
 run_env(DB_SCHEMA, metadata)

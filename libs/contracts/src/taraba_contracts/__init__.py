@@ -29,4 +29,4 @@ __all__ = [
 ]
 
 # Importing the event modules registers every event model with the registry.
-from taraba_contracts import events as _events  # noqa: E402,F401
+from taraba_contracts import events as _events  # noqa: F401

@@ -33,12 +33,18 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: uuid.UUID
-    type: str = Field(min_length=1, description="Event type without version, e.g. stock.level_changed")
+    type: str = Field(
+        min_length=1, description="Event type without version, e.g. stock.level_changed"
+    )
     version: int = Field(ge=1)
     source: str = Field(min_length=1, description="The producing service, e.g. stock-svc")
     occurred_at: AwareDatetime
-    correlation_id: str = Field(min_length=1, description="The business flow this message belongs to")
-    causation_id: str | None = Field(default=None, description="id of the message that caused this one")
+    correlation_id: str = Field(
+        min_length=1, description="The business flow this message belongs to"
+    )
+    causation_id: str | None = Field(
+        default=None, description="id of the message that caused this one"
+    )
     subject: str = Field(min_length=1, description="Aggregate id, e.g. product:<uuid>")
     sequence: int = Field(ge=0, description="Per-subject version; consumers drop stale updates")
     payload: dict[str, Any]

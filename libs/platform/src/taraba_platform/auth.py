@@ -55,9 +55,11 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[Principal]]:
 
     async def check(principal: Principal = Depends(authenticated)) -> Principal:
         if principal.role not in allowed:
-            raise ApiError(403, "forbidden",
-                           f"role {principal.role} may not do this; needs one of "
-                           f"{', '.join(sorted(allowed))}")
+            raise ApiError(
+                403,
+                "forbidden",
+                f"role {principal.role} may not do this; needs one of {', '.join(sorted(allowed))}",
+            )
         return principal
 
     return check

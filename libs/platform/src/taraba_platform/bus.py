@@ -12,6 +12,7 @@ Topology (every name prefixed by the bus namespace, empty in production):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +27,6 @@ from aio_pika.abc import (
     ExchangeType,
 )
 from pamqp.commands import Basic
-
 from taraba_contracts import Envelope
 
 log = logging.getLogger(__name__)
@@ -154,12 +154,15 @@ class Bus:
             topo.unrouted_exchange, ExchangeType.FANOUT, durable=True
         )
         unrouted_queue = await channel.declare_queue(
-            topo.unrouted_queue, durable=True,
+            topo.unrouted_queue,
+            durable=True,
             arguments={"x-max-length": UNROUTED_MAX_LENGTH, "x-overflow": "drop-head"},
         )
         await unrouted_queue.bind(unrouted)
         self._events = await channel.declare_exchange(
-            topo.events_exchange, ExchangeType.TOPIC, durable=True,
+            topo.events_exchange,
+            ExchangeType.TOPIC,
+            durable=True,
             arguments={"alternate-exchange": topo.unrouted_exchange},
         )
         await channel.declare_exchange(topo.dead_letter_exchange, ExchangeType.DIRECT, durable=True)
@@ -222,10 +225,8 @@ class Bus:
     async def close(self) -> None:
         if self._connect_task:
             self._connect_task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._connect_task
-            except (asyncio.CancelledError, Exception):
-                pass
         if self.connection is not None:
             await self.connection.close()
         self.connection = None

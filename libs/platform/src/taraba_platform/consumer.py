@@ -24,7 +24,6 @@ from typing import Any, Generic, TypeVar
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from taraba_contracts import (
     Envelope,
     EnvelopeError,
@@ -33,6 +32,7 @@ from taraba_contracts import (
     parse_envelope,
     parse_event,
 )
+
 from taraba_platform.bus import (
     ATTEMPT_HEADER,
     DEAD_LETTERED_AT_HEADER,
@@ -168,8 +168,9 @@ class Consumer:
         self._consumer_tag = await queue.consume(self._on_message)
         self._channel, self._queue = channel, queue
         self.started.set()
-        log.info("consuming", extra={"queue": self.queue_name,
-                                     "bindings": sorted(self.subscriptions)})
+        log.info(
+            "consuming", extra={"queue": self.queue_name, "bindings": sorted(self.subscriptions)}
+        )
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking messages, let those in hand finish (commit and ack), then close.
@@ -245,8 +246,9 @@ class Consumer:
                 )
             else:
                 outcome = "retried"
-                log.warning("handler failed, will retry", extra={"attempt": attempt,
-                                                                 "error": repr(exc)})
+                log.warning(
+                    "handler failed, will retry", extra={"attempt": attempt, "error": repr(exc)}
+                )
                 await self._retry(message, attempt)
         finally:
             for var, token in zip(
@@ -268,8 +270,9 @@ class Consumer:
             "timestamp": message.timestamp,
         }
 
-    async def _move(self, message: AbstractIncomingMessage, queue: str,
-                    headers: dict[str, Any]) -> None:
+    async def _move(
+        self, message: AbstractIncomingMessage, queue: str, headers: dict[str, Any]
+    ) -> None:
         """Publish a copy to `queue` (confirmed), then ack the original.
 
         If the copy cannot be confirmed the original is requeued, never acked: nothing is lost,
@@ -277,7 +280,9 @@ class Consumer:
         """
         try:
             await self.bus.publish_to_queue(
-                queue, message.body, headers=headers,
+                queue,
+                message.body,
+                headers=headers,
                 properties=self._copied_properties(message),
             )
         except Exception:
@@ -293,10 +298,11 @@ class Consumer:
         headers[ATTEMPT_HEADER] = attempt
         await self._move(message, self.topology.retry_queue(self.service, delay), headers)
 
-    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, event: str
-                           ) -> None:
-        log.error("message dead-lettered", extra={"reason": reason, "event": event,
-                                                  "amqp_message_id": message.message_id})
+    async def _dead_letter(self, message: AbstractIncomingMessage, reason: str, event: str) -> None:
+        log.error(
+            "message dead-lettered",
+            extra={"reason": reason, "event": event, "amqp_message_id": message.message_id},
+        )
         headers = dict(message.headers or {})
         headers[ERROR_HEADER] = reason[:1000]
         headers[ORIGINAL_QUEUE_HEADER] = self.queue_name

@@ -77,10 +77,16 @@ async def replay_dead_letters(bus: Bus, service: str, message_id: str | None) ->
             headers[ATTEMPT_HEADER] = 0
             headers.pop(ERROR_HEADER, None)
             await bus.publish_to_queue(
-                bus.topology.service_queue(service), message.body, headers=headers,
-                properties={"message_id": message.message_id, "type": message.type,
-                            "correlation_id": message.correlation_id,
-                            "app_id": message.app_id, "timestamp": message.timestamp},
+                bus.topology.service_queue(service),
+                message.body,
+                headers=headers,
+                properties={
+                    "message_id": message.message_id,
+                    "type": message.type,
+                    "correlation_id": message.correlation_id,
+                    "app_id": message.app_id,
+                    "timestamp": message.timestamp,
+                },
             )
             await message.ack()
             replayed += 1
@@ -97,25 +103,32 @@ async def _main(args: argparse.Namespace) -> int:
             letters = await list_dead_letters(bus, args.service)
             for letter in letters:
                 print(json.dumps(letter.__dict__, ensure_ascii=False))
-            print(f"{len(letters)} dead letter(s) in {bus.topology.dead_letter_queue(args.service)}",
-                  file=sys.stderr)
+            print(
+                f"{len(letters)} dead letter(s) in {bus.topology.dead_letter_queue(args.service)}",
+                file=sys.stderr,
+            )
             return 0
         if args.message_id is None and not args.all:
             print("replay needs --message-id ID or --all", file=sys.stderr)
             return 2
         count = await replay_dead_letters(bus, args.service, args.message_id)
-        print(f"replayed {count} message(s) to {bus.topology.service_queue(args.service)}",
-              file=sys.stderr)
+        print(
+            f"replayed {count} message(s) to {bus.topology.service_queue(args.service)}",
+            file=sys.stderr,
+        )
         return 0 if count or args.all else 1
     finally:
         await bus.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="taraba-dlq", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rabbitmq-url", default=os.environ.get(
-        "TARABA_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+    parser = argparse.ArgumentParser(
+        prog="taraba-dlq", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--rabbitmq-url",
+        default=os.environ.get("TARABA_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+    )
     parser.add_argument("--namespace", default=os.environ.get("TARABA_BUS_NAMESPACE", ""))
     sub = parser.add_subparsers(dest="command", required=True)
     list_cmd = sub.add_parser("list", help="print each dead letter as a JSON line")

@@ -70,10 +70,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-correlation-id", b"").decode(
-            "latin-1")
-        correlation_id = incoming[:128] if incoming and incoming.isprintable() else str(
-            uuid.uuid4())
+        incoming = dict(scope.get("headers") or []).get(b"x-correlation-id", b"").decode("latin-1")
+        correlation_id = (
+            incoming[:128] if incoming and incoming.isprintable() else str(uuid.uuid4())
+        )
         token = correlation_id_var.set(correlation_id)
         started = time.perf_counter()
         status_holder = {"status": 500}
@@ -98,13 +98,22 @@ class RequestContextMiddleware:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if response_started:
                 raise
-            body = json.dumps(error_body(
-                "internal_error",
-                f"internal error; quote correlation id {correlation_id} to find it in the logs",
-            )).encode()
-            await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode())]})
+            body = json.dumps(
+                error_body(
+                    "internal_error",
+                    f"internal error; quote correlation id {correlation_id} to find it in the logs",
+                )
+            ).encode()
+            await send_wrapper(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send_wrapper({"type": "http.response.body", "body": body})
         finally:
             app = scope.get("app")
@@ -112,10 +121,12 @@ class RequestContextMiddleware:
             path = getattr(route, "path", "unmatched")
             if app is not None and hasattr(app.state, "runtime"):
                 metrics = app.state.runtime.metrics
-                metrics.http_requests.labels(scope["method"], path,
-                                             str(status_holder["status"])).inc()
+                metrics.http_requests.labels(
+                    scope["method"], path, str(status_holder["status"])
+                ).inc()
                 metrics.http_latency.labels(scope["method"], path).observe(
-                    time.perf_counter() - started)
+                    time.perf_counter() - started
+                )
             correlation_id_var.reset(token)
 
 
@@ -130,18 +141,28 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(error_body(exc.code, exc.message, exc.field), exc.status,
-                            headers=headers)
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field), exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        first: dict[str, Any] = dict(errors[0]) if errors else {
-            "loc": ("body",), "msg": "invalid request", "type": "invalid"}
+        first: dict[str, Any] = (
+            dict(errors[0])
+            if errors
+            else {"loc": ("body",), "msg": "invalid request", "type": "invalid"}
+        )
         if first.get("type") == "json_invalid":
             return JSONResponse(
-                error_body("malformed_json", f"request body is not valid JSON: "
-                           f"{first.get('ctx', {}).get('error', first['msg'])}", "body"), 400)
+                error_body(
+                    "malformed_json",
+                    f"request body is not valid JSON: "
+                    f"{first.get('ctx', {}).get('error', first['msg'])}",
+                    "body",
+                ),
+                400,
+            )
         field = _field_of(first["loc"])
         message = f"{field}: {first['msg']}"
         if first.get("type") == "extra_forbidden":
@@ -157,8 +178,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(code, str(exc.detail)),
+            exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
 
 def get_runtime(request: Request) -> ServiceRuntime:
@@ -223,8 +247,13 @@ def create_service_app(
             await runtime.stop()
             log.info("service stopped")
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  responses=ERROR_RESPONSES)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
     app.state.settings = settings
     app.state.tokens = tokens
     install_error_handlers(app)
@@ -242,19 +271,24 @@ def create_service_app(
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": settings.service_name}
 
-    @app.get("/ready", tags=["operations"], summary="Database and broker reachable",
-             responses={503: {"description": "A dependency is unavailable"}})
+    @app.get(
+        "/ready",
+        tags=["operations"],
+        summary="Database and broker reachable",
+        responses={503: {"description": "A dependency is unavailable"}},
+    )
     async def ready(request: Request) -> JSONResponse:
         checks = await get_runtime(request).readiness()
         ok = all(value == "ok" for value in checks.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                            200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+        )
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics",
-             response_class=Response)
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics(request: Request) -> Response:
-        return Response(generate_latest(get_runtime(request).metrics.registry),
-                        media_type=CONTENT_TYPE_LATEST)
+        return Response(
+            generate_latest(get_runtime(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
+        )
 
     api = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticated)])
     api.include_router(ops_router(settings))
@@ -283,17 +317,21 @@ async def idempotent_write(
     async with session.begin():
         key = check_idempotency_key(idempotency_key) if idempotency_key is not None else None
         if key is not None:
-            fingerprint = request_fingerprint(request.method, request.url.path,
-                                              await request.body())
-            stored = await begin_idempotent_request(session, settings.db_schema, scope_name,
-                                                    key, fingerprint)
+            fingerprint = request_fingerprint(
+                request.method, request.url.path, await request.body()
+            )
+            stored = await begin_idempotent_request(
+                session, settings.db_schema, scope_name, key, fingerprint
+            )
             if stored is not None:
-                return JSONResponse(stored.body, stored.status,
-                                    headers={"Idempotent-Replayed": "true"})
+                return JSONResponse(
+                    stored.body, stored.status, headers={"Idempotent-Replayed": "true"}
+                )
         status, body = await action()
         # Encoded through the route's response model, exactly as FastAPI would a GET.
         encoded = body.model_dump(mode="json")
         if key is not None:
-            await finish_idempotent_request(session, settings.db_schema, scope_name, key,
-                                            status, encoded)
+            await finish_idempotent_request(
+                session, settings.db_schema, scope_name, key, status, encoded
+            )
     return JSONResponse(encoded, status)

@@ -19,8 +19,7 @@ from taraba_platform.errors import ApiError
 MAX_IDEMPOTENCY_KEY_LENGTH = 200
 
 
-async def claim_message(session: AsyncSession, schema: str, consumer: str, message_id: str
-                        ) -> bool:
+async def claim_message(session: AsyncSession, schema: str, consumer: str, message_id: str) -> bool:
     """Record that `consumer` handles `message_id`; False if it already has.
 
     A concurrent duplicate blocks on the primary key until the first transaction ends, then sees
@@ -45,7 +44,8 @@ class StoredResponse:
 class IdempotencyKeyReused(ApiError):
     def __init__(self) -> None:
         super().__init__(
-            422, "idempotency_key_reused",
+            422,
+            "idempotency_key_reused",
             "this Idempotency-Key was already used for a different request",
             "Idempotency-Key",
         )
@@ -58,9 +58,12 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 def check_idempotency_key(key: str) -> str:
     key = key.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH or not key.isprintable():
-        raise ApiError(400, "invalid_idempotency_key",
-                       f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters",
-                       "Idempotency-Key")
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} printable characters",
+            "Idempotency-Key",
+        )
     return key
 
 

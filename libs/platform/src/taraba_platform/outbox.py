@@ -17,8 +17,8 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-
 from taraba_contracts import Envelope, Event, new_envelope
+
 from taraba_platform.bus import Bus
 from taraba_platform.logging import causation_id_var, correlation_id_var
 from taraba_platform.metrics import ServiceMetrics
@@ -66,8 +66,9 @@ async def add_event(
             "envelope": envelope.model_dump_json(),
         },
     )
-    await session.execute(sa.text("SELECT pg_notify(:channel, '')"),
-                          {"channel": notify_channel(schema)})
+    await session.execute(
+        sa.text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)}
+    )
     return envelope
 
 
@@ -78,8 +79,7 @@ class OutboxStats:
     failing: int
 
 
-async def outbox_stats(session_or_conn: AsyncSession | AsyncConnection, schema: str
-                       ) -> OutboxStats:
+async def outbox_stats(session_or_conn: AsyncSession | AsyncConnection, schema: str) -> OutboxStats:
     row = (
         await session_or_conn.execute(
             sa.text(
@@ -249,8 +249,8 @@ class OutboxRelay:
                     ),
                     {
                         "attempts": attempts,
-                        "next": now + timedelta(seconds=backoff_seconds(attempts,
-                                                                        self.max_backoff)),
+                        "next": now
+                        + timedelta(seconds=backoff_seconds(attempts, self.max_backoff)),
                         "error": f"{type(err).__name__}: {err}"[:2000],
                         "id": row[0],
                     },
@@ -287,7 +287,7 @@ class OutboxRelay:
             results.append(outcome)
             if outcome is not None:
                 # Keep order: later rows wait for the failed one instead of overtaking it.
-                results.extend(ConnectionError("not attempted") for _ in rows[index + 1:])
+                results.extend(ConnectionError("not attempted") for _ in rows[index + 1 :])
                 break
         return results
 
@@ -315,4 +315,3 @@ class OutboxRelay:
             stats = await outbox_stats(conn, self.schema)
         self.metrics.outbox_backlog.set(stats.backlog)
         self.metrics.outbox_oldest_age.set(stats.oldest_age_seconds)
-

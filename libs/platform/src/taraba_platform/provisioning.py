@@ -6,6 +6,7 @@ query into another service's tables fails on permissions, not merely by conventi
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,19 +49,16 @@ async def provision(
     admin = await asyncpg.connect(admin_dsn)
     try:
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
-            try:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
                 await admin.execute(f"CREATE DATABASE {_ident(database)}")
-            except asyncpg.DuplicateDatabaseError:
-                pass
         for spec in services:
             role = _ident(spec.role)
-            try:
+            # Another worker may create it at the same moment: that is fine.
+            with contextlib.suppress(asyncpg.UniqueViolationError, asyncpg.DuplicateObjectError):
                 await admin.execute(
                     f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
                     f"'{spec.role}') THEN CREATE ROLE {role} LOGIN; END IF; END $$"
                 )
-            except (asyncpg.UniqueViolationError, asyncpg.DuplicateObjectError):
-                pass  # another worker created it at the same moment
             password = passwords.get(spec.name)
             if password:
                 await admin.execute(f"ALTER ROLE {role} PASSWORD '{password.replace(chr(39), '')}'")

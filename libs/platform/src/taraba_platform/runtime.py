@@ -49,20 +49,30 @@ class ServiceRuntime:
         self.bus.start()
         if s.run_relay:
             self.relay = OutboxRelay(
-                engine=self.engine, bus=self.bus, schema=s.db_schema,
-                dsn=asyncpg_dsn(s.sqlalchemy_url), metrics=self.metrics,
-                batch_size=s.relay_batch_size, poll_interval=s.relay_poll_interval,
-                max_backoff=s.relay_max_backoff, retention_days=s.relay_retention_days,
+                engine=self.engine,
+                bus=self.bus,
+                schema=s.db_schema,
+                dsn=asyncpg_dsn(s.sqlalchemy_url),
+                metrics=self.metrics,
+                batch_size=s.relay_batch_size,
+                poll_interval=s.relay_poll_interval,
+                max_backoff=s.relay_max_backoff,
+                retention_days=s.relay_retention_days,
                 inbox_retention_days=s.inbox_retention_days,
             )
             self.relay.start()
         # A service that subscribes to nothing declares no queue and never consumes.
         if s.run_consumers and self.subscriptions:
             self.consumer = Consumer(
-                bus=self.bus, service=s.service_name, schema=s.db_schema,
-                session_factory=self.session_factory, subscriptions=self.subscriptions,
-                prefetch=s.bus_prefetch, retry_delays=s.bus_retry_delays,
-                max_attempts=s.bus_max_attempts, delivery_limit=s.bus_delivery_limit,
+                bus=self.bus,
+                service=s.service_name,
+                schema=s.db_schema,
+                session_factory=self.session_factory,
+                subscriptions=self.subscriptions,
+                prefetch=s.bus_prefetch,
+                retry_delays=s.bus_retry_delays,
+                max_attempts=s.bus_max_attempts,
+                delivery_limit=s.bus_delivery_limit,
                 metrics=self.metrics,
             )
             self.consumer.start()

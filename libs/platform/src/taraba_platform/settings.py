@@ -45,8 +45,12 @@ class ServiceSettings(BaseSettings):
     bus_prefetch: int = 16
     bus_publish_timeout: float = 5.0
     bus_retry_delays: list[float] = Field(default=[1.0, 5.0, 30.0, 120.0])
-    bus_max_attempts: int = Field(default=5, ge=1, description="Handler attempts before dead-letter")
-    bus_delivery_limit: int = Field(default=10, ge=1, description="Broker redeliveries (crash loops)")
+    bus_max_attempts: int = Field(
+        default=5, ge=1, description="Handler attempts before dead-letter"
+    )
+    bus_delivery_limit: int = Field(
+        default=10, ge=1, description="Broker redeliveries (crash loops)"
+    )
 
     relay_batch_size: int = 200
     relay_poll_interval: float = 1.0
@@ -79,9 +83,7 @@ class ServiceSettings(BaseSettings):
             return self.database_url
         user = self.db_user or self.db_role
         password = f":{self.db_password}" if self.db_password else ""
-        return (
-            f"postgresql+asyncpg://{user}{password}@{self.db_host}:{self.db_port}/{self.db_name}"
-        )
+        return f"postgresql+asyncpg://{user}{password}@{self.db_host}:{self.db_port}/{self.db_name}"
 
     def tokens(self) -> dict[str, Role]:
         """The bearer tokens and their roles, parsed and checked."""

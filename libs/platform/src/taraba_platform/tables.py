@@ -21,11 +21,16 @@ def add_platform_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
         sa.Column("message_id", UUID(as_uuid=True), nullable=False, unique=True),
         sa.Column("routing_key", sa.Text, nullable=False),
         sa.Column("envelope", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "next_attempt_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.func.now(),
+        ),
         sa.Column("last_error", sa.Text),
         sa.Column("published_at", sa.DateTime(timezone=True)),
     )
@@ -36,8 +41,9 @@ def add_platform_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
         # ("http:POST /api/v1/stock/movements"); message_id is the envelope id or Idempotency-Key.
         sa.Column("consumer", sa.Text, primary_key=True),
         sa.Column("message_id", sa.Text, primary_key=True),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("request_fingerprint", sa.Text),
         sa.Column("response_status", sa.Integer),
         sa.Column("response_body", JSONB),
@@ -53,30 +59,42 @@ def create_platform_tables_v1(op: Any, schema: str) -> None:
         sa.Column("message_id", UUID(as_uuid=True), nullable=False),
         sa.Column("routing_key", sa.Text, nullable=False),
         sa.Column("envelope", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "next_attempt_at",
+            sa.DateTime(timezone=True),
+            nullable=False,
+            server_default=sa.func.now(),
+        ),
         sa.Column("last_error", sa.Text),
         sa.Column("published_at", sa.DateTime(timezone=True)),
         sa.UniqueConstraint("message_id", name="uq_outbox_message_id"),
         schema=schema,
     )
     op.create_index(
-        "ix_outbox_pending", "outbox", ["next_attempt_at", "id"], schema=schema,
+        "ix_outbox_pending",
+        "outbox",
+        ["next_attempt_at", "id"],
+        schema=schema,
         postgresql_where=sa.text("published_at IS NULL"),
     )
     op.create_index(
-        "ix_outbox_published_at", "outbox", ["published_at"], schema=schema,
+        "ix_outbox_published_at",
+        "outbox",
+        ["published_at"],
+        schema=schema,
         postgresql_where=sa.text("published_at IS NOT NULL"),
     )
     op.create_table(
         "inbox",
         sa.Column("consumer", sa.Text, nullable=False),
         sa.Column("message_id", sa.Text, nullable=False),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         sa.Column("request_fingerprint", sa.Text),
         sa.Column("response_status", sa.Integer),
         sa.Column("response_body", JSONB),

@@ -42,8 +42,7 @@ async def bus_namespace() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def make_settings(test_database: str, bus_namespace: str
-                  ) -> Callable[..., Any]:
+def make_settings(test_database: str, bus_namespace: str) -> Callable[..., Any]:
     """Build a service's settings pointed at the test database and this test's namespace."""
 
     def build(cls: type[SettingsT], **overrides: Any) -> SettingsT:

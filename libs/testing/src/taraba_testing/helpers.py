@@ -53,8 +53,9 @@ async def eventually(
 
 
 @asynccontextmanager
-async def running_app(app: FastAPI, *, wait_ready: bool = True, timeout: float = 15.0
-                      ) -> AsyncIterator[httpx.AsyncClient]:
+async def running_app(
+    app: FastAPI, *, wait_ready: bool = True, timeout: float = 15.0
+) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan (relay, consumers) and give an HTTP client bound to it.
 
     With `wait_ready`, returns once the broker is connected and the consumer (if any) has bound

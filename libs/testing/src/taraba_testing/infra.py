@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
@@ -58,9 +59,18 @@ def expire_idle_test_queues() -> None:
     if ctl is None:
         return
     subprocess.run(
-        [ctl, "set_policy", "--apply-to", "queues", "taraba-test-expiry",
-         f"^{TEST_NAMESPACE_PREFIX}", '{"expires": 900000}'],
-        capture_output=True, timeout=30, check=False,
+        [
+            ctl,
+            "set_policy",
+            "--apply-to",
+            "queues",
+            "taraba-test-expiry",
+            f"^{TEST_NAMESPACE_PREFIX}",
+            '{"expires": 900000}',
+        ],
+        capture_output=True,
+        timeout=30,
+        check=False,
     )
 
 
@@ -68,8 +78,7 @@ def new_namespace() -> str:
     return f"{TEST_NAMESPACE_PREFIX}{uuid.uuid4().hex[:10]}."
 
 
-async def delete_namespace(namespace: str, services: list[str],
-                           retry_delays: list[float]) -> None:
+async def delete_namespace(namespace: str, services: list[str], retry_delays: list[float]) -> None:
     """Delete what a test declared in its namespace (queues of `services`, the exchanges)."""
     topo = Topology(namespace)
     try:
@@ -83,19 +92,14 @@ async def delete_namespace(namespace: str, services: list[str],
             names += [topo.retry_queue(service, delay) for delay in retry_delays]
         for name in names:
             channel = await connection.channel()
-            try:
+            with contextlib.suppress(Exception):
                 await channel.queue_delete(name)
-            except Exception:
-                pass
             if not channel.is_closed:
                 await channel.close()
-        for exchange in (topo.events_exchange, topo.unrouted_exchange,
-                         topo.dead_letter_exchange):
+        for exchange in (topo.events_exchange, topo.unrouted_exchange, topo.dead_letter_exchange):
             channel = await connection.channel()
-            try:
+            with contextlib.suppress(Exception):
                 await channel.exchange_delete(exchange)
-            except Exception:
-                pass
             if not channel.is_closed:
                 await channel.close()
     finally:

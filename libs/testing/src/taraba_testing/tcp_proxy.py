@@ -30,11 +30,13 @@ class TcpProxy:
             writer.transport.abort()
         self._writers.clear()
 
-    async def _handle(self, client_reader: asyncio.StreamReader,
-                      client_writer: asyncio.StreamWriter) -> None:
+    async def _handle(
+        self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(
-                self.target_host, self.target_port)
+                self.target_host, self.target_port
+            )
         except OSError:
             client_writer.transport.abort()
             return
@@ -51,8 +53,9 @@ class TcpProxy:
                 with contextlib.suppress(Exception):
                     writer.transport.abort()
 
-        await asyncio.gather(pipe(client_reader, upstream_writer),
-                             pipe(upstream_reader, client_writer))
+        await asyncio.gather(
+            pipe(client_reader, upstream_writer), pipe(upstream_reader, client_writer)
+        )
         self._writers.discard(client_writer)
         self._writers.discard(upstream_writer)
 

@@ -13,5 +13,8 @@ def create_app(settings: CatalogSvcSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Taraba catalog",
-        description="Products, their codes (SKU, EANs, additional codes, PNKs), internal categories and characteristics. Runs the eMAG import matching.",
+        description=(
+            "Products, their codes (SKU, EANs, additional codes, PNKs), internal categories "
+            "and characteristics. Runs the eMAG import matching."
+        ),
     )

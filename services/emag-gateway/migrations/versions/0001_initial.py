@@ -8,10 +8,9 @@ Create Date: 2026-11-29
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from taraba_platform.tables import create_platform_tables_v1
-
-from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -30,12 +29,12 @@ def upgrade() -> None:
         sa.Column("source_sequence", sa.BigInteger, nullable=False),
         sa.Column("source_event_id", UUID(as_uuid=True), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False,
-                  server_default=sa.func.now()),
+        sa.Column(
+            "changed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+        ),
         schema=SCHEMA,
     )
-    op.create_index("ix_desired_stock_changed_at", "desired_stock", ["changed_at"],
-                    schema=SCHEMA)
+    op.create_index("ix_desired_stock_changed_at", "desired_stock", ["changed_at"], schema=SCHEMA)
 
 
 def downgrade() -> None:

@@ -50,8 +50,11 @@ def _out(row: sa.Row[Any]) -> dict[str, Any]:
     return data
 
 
-@router.get("/desired-stock", response_model=DesiredStockPage,
-            summary="Desired stock per product, as last reported by stock-svc")
+@router.get(
+    "/desired-stock",
+    response_model=DesiredStockPage,
+    summary="Desired stock per product, as last reported by stock-svc",
+)
 async def list_desired_stock(
     session: SessionDep,
     changed_since: datetime | None = None,
@@ -59,21 +62,30 @@ async def list_desired_stock(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     conditions = [desired_stock.c.changed_at > changed_since] if changed_since else []
-    total = await session.scalar(sa.select(sa.func.count()).select_from(desired_stock)
-                                 .where(*conditions))
+    total = await session.scalar(
+        sa.select(sa.func.count()).select_from(desired_stock).where(*conditions)
+    )
     rows = await session.execute(
-        sa.select(desired_stock).where(*conditions)
+        sa.select(desired_stock)
+        .where(*conditions)
         .order_by(desired_stock.c.changed_at, desired_stock.c.product_id)
-        .limit(limit).offset(offset))
-    return {"items": [_out(r) for r in rows], "total": total or 0, "limit": limit,
-            "offset": offset}
+        .limit(limit)
+        .offset(offset)
+    )
+    return {"items": [_out(r) for r in rows], "total": total or 0, "limit": limit, "offset": offset}
 
 
-@router.get("/desired-stock/{product_id}", response_model=DesiredStockOut,
-            summary="One product's desired stock")
+@router.get(
+    "/desired-stock/{product_id}",
+    response_model=DesiredStockOut,
+    summary="One product's desired stock",
+)
 async def read_desired_stock(product_id: uuid.UUID, session: SessionDep) -> dict[str, Any]:
-    row = (await session.execute(
-        sa.select(desired_stock).where(desired_stock.c.product_id == product_id))).first()
+    row = (
+        await session.execute(
+            sa.select(desired_stock).where(desired_stock.c.product_id == product_id)
+        )
+    ).first()
     if row is None:
         raise NotFound(f"no stock known for product {product_id}", "product_id")
     return _out(row)

@@ -28,8 +28,10 @@ async def on_stock_level_changed(ctx: MessageContext, event: StockLevelChangedV1
     stmt = insert(desired_stock).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[desired_stock.c.product_id],
-        set_={**{k: stmt.excluded[k] for k in values if k != "product_id"},
-              "changed_at": sa.func.now()},
+        set_={
+            **{k: stmt.excluded[k] for k in values if k != "product_id"},
+            "changed_at": sa.func.now(),
+        },
         where=desired_stock.c.source_sequence < stmt.excluded.source_sequence,
     )
     await ctx.session.execute(stmt)

@@ -17,11 +17,16 @@ desired_stock = sa.Table(
     "desired_stock",
     metadata,
     sa.Column("product_id", UUID(as_uuid=True), primary_key=True),
-    sa.Column("levels", JSONB, nullable=False,
-              comment="[{warehouse_id, warehouse_code, on_hand, reserved, available}]"),
+    sa.Column(
+        "levels",
+        JSONB,
+        nullable=False,
+        comment="[{warehouse_id, warehouse_code, on_hand, reserved, available}]",
+    ),
     sa.Column("source_sequence", sa.BigInteger, nullable=False),
     sa.Column("source_event_id", UUID(as_uuid=True), nullable=False),
     sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False,
-              server_default=sa.func.now()),
+    sa.Column(
+        "changed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
 )

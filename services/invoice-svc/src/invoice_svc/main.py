@@ -13,5 +13,8 @@ def create_app(settings: InvoiceSvcSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Taraba invoicing",
-        description="Invoice series, invoices, credit notes, delivery notes, warranty certificates, their PDFs and e-Factura XML.",
+        description=(
+            "Invoice series, invoices, credit notes, delivery notes, warranty certificates, "
+            "their PDFs and e-Factura XML."
+        ),
     )

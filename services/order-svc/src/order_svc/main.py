@@ -13,5 +13,8 @@ def create_app(settings: OrderSvcSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Taraba orders",
-        description="Orders of every channel, customers, addresses, lines, vouchers and order status; orchestrates order processing.",
+        description=(
+            "Orders of every channel, customers, addresses, lines, vouchers and order status; "
+            "orchestrates order processing."
+        ),
     )

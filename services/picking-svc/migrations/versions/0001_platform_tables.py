@@ -7,9 +7,8 @@ Create Date: 2026-11-29
 
 from collections.abc import Sequence
 
-from taraba_platform.tables import create_platform_tables_v1
-
 from alembic import op
+from taraba_platform.tables import create_platform_tables_v1
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -13,5 +13,5 @@ def create_app(settings: PickingSvcSettings | None = None) -> FastAPI:
     return create_service_app(
         settings,
         title="Taraba picking",
-        description="Pick lists, pack sessions (scans), shipments and AWBs of own couriers.",
+        description=("Pick lists, pack sessions (scans), shipments and AWBs of own couriers."),
     )

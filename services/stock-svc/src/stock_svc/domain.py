@@ -33,8 +33,9 @@ class Level:
         return self.on_hand - self.reserved
 
 
-def apply_movement(level: Level, kind: MovementKind, quantity: int, field: str = "quantity"
-                   ) -> Level:
+def apply_movement(
+    level: Level, kind: MovementKind, quantity: int, field: str = "quantity"
+) -> Level:
     """The level after the movement, or StockRuleViolation.
 
     On-hand never goes negative, and never below what is reserved: reserved units belong to
@@ -47,11 +48,14 @@ def apply_movement(level: Level, kind: MovementKind, quantity: int, field: str =
     on_hand = level.on_hand + quantity
     if on_hand > MAX_ON_HAND:
         raise StockRuleViolation(
-            f"on hand would reach {on_hand}, over the limit of {MAX_ON_HAND}", field)
+            f"on hand would reach {on_hand}, over the limit of {MAX_ON_HAND}", field
+        )
     if on_hand < 0:
         raise StockRuleViolation(
-            f"only {level.on_hand} on hand; cannot take out {-quantity}", field)
+            f"only {level.on_hand} on hand; cannot take out {-quantity}", field
+        )
     if on_hand < level.reserved:
         raise StockRuleViolation(
-            f"{level.reserved} reserved for orders; on hand cannot drop to {on_hand}", field)
+            f"{level.reserved} reserved for orders; on hand cannot drop to {on_hand}", field
+        )
     return Level(on_hand=on_hand, reserved=level.reserved)

@@ -16,8 +16,12 @@ T = TypeVar("T")
 
 
 class WarehouseIn(RequestModel):
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$",
-                      description="Short unique code (gestiune), e.g. MAIN; stored upper-case")
+    code: str = Field(
+        min_length=1,
+        max_length=32,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Short unique code (gestiune), e.g. MAIN; stored upper-case",
+    )
     name: Text = Field(min_length=1, max_length=200)
 
     @field_validator("code")
@@ -41,15 +45,19 @@ class WarehouseOut(BaseModel):
 
 class MovementLineIn(RequestModel):
     product_id: uuid.UUID
-    quantity: int = Field(description="Units; positive for a receipt, either sign for an "
-                                      "adjustment", ge=-1_000_000, le=1_000_000)
+    quantity: int = Field(
+        description="Units; positive for a receipt, either sign for an adjustment",
+        ge=-1_000_000,
+        le=1_000_000,
+    )
 
 
 class MovementIn(RequestModel):
     kind: MovementKind
     warehouse_id: uuid.UUID
-    reference: Text | None = Field(default=None, max_length=100,
-                                  description="Document number, e.g. the NIR number")
+    reference: Text | None = Field(
+        default=None, max_length=100, description="Document number, e.g. the NIR number"
+    )
     note: Text | None = Field(default=None, max_length=1000)
     lines: list[MovementLineIn] = Field(min_length=1, max_length=MAX_LINES)
 

@@ -20,8 +20,9 @@ from stock_svc.settings import DB_SCHEMA, SERVICE_NAME
 
 
 async def get_warehouse(session: AsyncSession, warehouse_id: uuid.UUID) -> sa.Row[Any]:
-    row = (await session.execute(sa.select(warehouses).where(warehouses.c.id == warehouse_id))
-           ).first()
+    row = (
+        await session.execute(sa.select(warehouses).where(warehouses.c.id == warehouse_id))
+    ).first()
     if row is None:
         raise NotFound(f"warehouse {warehouse_id} does not exist", "warehouse_id")
     return row
@@ -47,8 +48,7 @@ async def _next_sequence(session: AsyncSession, product_id: uuid.UUID) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def record_movement(session: AsyncSession, movement: MovementIn, role: str
-                          ) -> dict[str, Any]:
+async def record_movement(session: AsyncSession, movement: MovementIn, role: str) -> dict[str, Any]:
     """Write the ledger rows, update on-hand, and emit one stock.level_changed per product."""
     warehouse = await get_warehouse(session, movement.warehouse_id)
     if not warehouse.active:
@@ -56,10 +56,13 @@ async def record_movement(session: AsyncSession, movement: MovementIn, role: str
     seen: dict[uuid.UUID, int] = {}
     for index, line in enumerate(movement.lines):
         if line.product_id in seen:
-            raise ApiError(422, "validation_error",
-                           f"product {line.product_id} appears twice (lines {seen[line.product_id]} "
-                           f"and {index}); send one line per product",
-                           f"lines.{index}.product_id")
+            raise ApiError(
+                422,
+                "validation_error",
+                f"product {line.product_id} appears twice (lines {seen[line.product_id]} "
+                f"and {index}); send one line per product",
+                f"lines.{index}.product_id",
+            )
         seen[line.product_id] = index
 
     results: list[dict[str, Any]] = []
@@ -76,30 +79,45 @@ async def record_movement(session: AsyncSession, movement: MovementIn, role: str
                 )
             )
         ).first()
-        before = Level(on_hand=current.on_hand, reserved=current.reserved) if current else Level(
-            0, 0)
-        try:
-            after = apply_movement(before, movement.kind, line.quantity,
-                                   field=f"lines.{index}.quantity")
-        except StockRuleViolation as exc:
-            raise ApiError(409 if movement.kind is MovementKind.ADJUSTMENT else 422,
-                           "stock_rule", str(exc), exc.field) from None
-        upsert = insert(stock_levels).values(
-            product_id=line.product_id, warehouse_id=warehouse.id,
-            on_hand=after.on_hand, reserved=after.reserved,
+        before = (
+            Level(on_hand=current.on_hand, reserved=current.reserved) if current else Level(0, 0)
         )
-        await session.execute(upsert.on_conflict_do_update(
-            index_elements=[stock_levels.c.product_id, stock_levels.c.warehouse_id],
-            set_={"on_hand": after.on_hand, "updated_at": sa.func.now()},
-        ))
+        try:
+            after = apply_movement(
+                before, movement.kind, line.quantity, field=f"lines.{index}.quantity"
+            )
+        except StockRuleViolation as exc:
+            raise ApiError(
+                409 if movement.kind is MovementKind.ADJUSTMENT else 422,
+                "stock_rule",
+                str(exc),
+                exc.field,
+            ) from None
+        upsert = insert(stock_levels).values(
+            product_id=line.product_id,
+            warehouse_id=warehouse.id,
+            on_hand=after.on_hand,
+            reserved=after.reserved,
+        )
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[stock_levels.c.product_id, stock_levels.c.warehouse_id],
+                set_={"on_hand": after.on_hand, "updated_at": sa.func.now()},
+            )
+        )
         movement_row = (
             await session.execute(
                 stock_movements.insert()
                 .values(
-                    id=uuid.uuid4(), product_id=line.product_id, warehouse_id=warehouse.id,
-                    kind=movement.kind.value, quantity=line.quantity,
-                    on_hand_after=after.on_hand, reference=movement.reference,
-                    note=movement.note, created_by_role=role,
+                    id=uuid.uuid4(),
+                    product_id=line.product_id,
+                    warehouse_id=warehouse.id,
+                    kind=movement.kind.value,
+                    quantity=line.quantity,
+                    on_hand_after=after.on_hand,
+                    reference=movement.reference,
+                    note=movement.note,
+                    created_by_role=role,
                 )
                 .returning(*stock_movements.c)
             )
@@ -113,8 +131,10 @@ async def record_movement(session: AsyncSession, movement: MovementIn, role: str
                 product_id=line.product_id,
                 levels=[
                     WarehouseLevel(
-                        warehouse_id=row.warehouse_id, warehouse_code=row.warehouse_code,
-                        on_hand=row.on_hand, reserved=row.reserved,
+                        warehouse_id=row.warehouse_id,
+                        warehouse_code=row.warehouse_code,
+                        on_hand=row.on_hand,
+                        reserved=row.reserved,
                         available=row.on_hand - row.reserved,
                     )
                     for row in levels
@@ -123,8 +143,10 @@ async def record_movement(session: AsyncSession, movement: MovementIn, role: str
                 cause=movement.kind.value,
                 movement_id=movement_row.id,
             ),
-            source=SERVICE_NAME, schema=DB_SCHEMA,
-            subject=f"product:{line.product_id}", sequence=sequence,
+            source=SERVICE_NAME,
+            schema=DB_SCHEMA,
+            subject=f"product:{line.product_id}",
+            sequence=sequence,
         )
     order = {pid: i for i, pid in enumerate(line.product_id for line in movement.lines)}
     results.sort(key=lambda r: order[r["product_id"]])
@@ -133,8 +155,11 @@ async def record_movement(session: AsyncSession, movement: MovementIn, role: str
 
 def level_out(row: sa.Row[Any]) -> dict[str, Any]:
     return {
-        "product_id": row.product_id, "warehouse_id": row.warehouse_id,
-        "warehouse_code": row.warehouse_code, "on_hand": row.on_hand,
-        "reserved": row.reserved, "available": row.on_hand - row.reserved,
+        "product_id": row.product_id,
+        "warehouse_id": row.warehouse_id,
+        "warehouse_code": row.warehouse_code,
+        "on_hand": row.on_hand,
+        "reserved": row.reserved,
+        "available": row.on_hand - row.reserved,
         "updated_at": row.updated_at,
     }

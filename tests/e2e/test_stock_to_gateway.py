@@ -95,3 +95,28 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(
                     {"p": product},
                 )
                 assert handled == 1
+
+
+async def test_the_request_correlation_id_follows_the_event(make_settings: Any) -> None:
+    stock_app = create_stock(make_settings(StockSvcSettings))
+    async with running_app(stock_app) as stock:
+        warehouse = await make_warehouse(stock, f"C{uuid.uuid4().hex[:6]}".upper())
+        product = str(uuid.uuid4())
+        response = await stock.post(
+            "/api/v1/stock/movements",
+            json={
+                "kind": "receipt",
+                "warehouse_id": warehouse,
+                "lines": [{"product_id": product, "quantity": 1}],
+            },
+            headers={**auth(OPERATOR), "X-Correlation-ID": "order-flow-42"},
+        )
+        assert response.status_code == 201
+        assert response.headers["X-Correlation-ID"] == "order-flow-42"
+        async with stock_app.state.runtime.engine.connect() as conn:
+            envelope = await conn.scalar(
+                sa.text("SELECT envelope FROM outbox WHERE envelope->>'subject' = :s"),
+                {"s": f"product:{product}"},
+            )
+        assert envelope["correlation_id"] == "order-flow-42"
+        assert envelope["source"] == "stock-svc"

@@ -217,6 +217,8 @@ async def test_cli_lists_dead_letters_without_removing_them(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["message_id"] for line in lines] == [str(envelope.id)]
     assert len(await dead_letters(backbone)) == 1, "listing must not consume"
+    counts = await dlq_cli.count_dead_letters(backbone.bus, [SERVICE, "nobody-svc"])
+    assert counts == {SERVICE: 1, "nobody-svc": None}
 
 
 async def test_concurrent_duplicate_waits_for_the_first_and_has_no_effect(

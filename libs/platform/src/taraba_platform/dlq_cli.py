@@ -1,5 +1,6 @@
 """`taraba-dlq`: list and replay a service's dead-lettered messages.
 
+    taraba-dlq queues                                   # every service's dead-letter count
     taraba-dlq list stock-svc
     taraba-dlq replay stock-svc --message-id <id>      # or --all
 
@@ -14,7 +15,9 @@ import asyncio
 import json
 import os
 import sys
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from aio_pika.abc import AbstractIncomingMessage
@@ -63,6 +66,35 @@ async def list_dead_letters(bus: Bus, service: str) -> list[DeadLetter]:
         await channel.close()
 
 
+async def count_dead_letters(bus: Bus, services: list[str]) -> dict[str, int | None]:
+    """Messages waiting in each service's dead-letter queue (None: the queue does not exist,
+    i.e. the service consumes nothing)."""
+    assert bus.connection is not None
+    counts: dict[str, int | None] = {}
+    for service in services:
+        channel = await bus.connection.channel()
+        try:
+            queue = await channel.declare_queue(
+                bus.topology.dead_letter_queue(service), passive=True
+            )
+            counts[service] = queue.declaration_result.message_count
+        except Exception:
+            counts[service] = None
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+    return counts
+
+
+def _known_services() -> list[str]:
+    """Service names from deploy/services.toml when run inside the repository."""
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        listing = folder / "deploy" / "services.toml"
+        if listing.exists():
+            return [entry["name"] for entry in tomllib.loads(listing.read_text())["service"]]
+    return []
+
+
 async def replay_dead_letters(bus: Bus, service: str, message_id: str | None) -> int:
     """Move the dead letter with `message_id` (or all when None) back to the service's queue."""
     assert bus.connection is not None
@@ -99,6 +131,15 @@ async def _main(args: argparse.Namespace) -> int:
     bus = Bus(args.rabbitmq_url, namespace=args.namespace, connection_name="taraba-dlq")
     await bus.connect()
     try:
+        if args.command == "queues":
+            services = args.services or _known_services()
+            if not services:
+                print("name the services (none found in deploy/services.toml)", file=sys.stderr)
+                return 2
+            for service, count in (await count_dead_letters(bus, services)).items():
+                shown = "no queue (consumes nothing)" if count is None else str(count)
+                print(f"{bus.topology.dead_letter_queue(service)}\t{shown}")
+            return 0
         if args.command == "list":
             letters = await list_dead_letters(bus, args.service)
             for letter in letters:
@@ -131,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--namespace", default=os.environ.get("TARABA_BUS_NAMESPACE", ""))
     sub = parser.add_subparsers(dest="command", required=True)
+    queues = sub.add_parser("queues", help="count each service's dead letters")
+    queues.add_argument("services", nargs="*", help="default: every service in the repository")
     list_cmd = sub.add_parser("list", help="print each dead letter as a JSON line")
     list_cmd.add_argument("service")
     replay = sub.add_parser("replay", help="put dead letters back on the service's queue")

@@ -41,6 +41,7 @@ from taraba_platform.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+API_PREFIX = "/api/v1"
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -119,6 +120,10 @@ class RequestContextMiddleware:
             app = scope.get("app")
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
+            # The matched route object may be the router's original, without the prefix that
+            # create_service_app puts in front of every API router.
+            if scope["path"].startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+                path = API_PREFIX + path
             if app is not None and hasattr(app.state, "runtime"):
                 metrics = app.state.runtime.metrics
                 metrics.http_requests.labels(
@@ -290,7 +295,7 @@ def create_service_app(
             generate_latest(get_runtime(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
         )
 
-    api = APIRouter(prefix="/api/v1", dependencies=[Depends(authenticated)])
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(authenticated)])
     api.include_router(ops_router(settings))
     for router in routers:
         api.include_router(router)

@@ -8,6 +8,7 @@ built inside the app factory, never at import time.
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,7 +83,7 @@ class ServiceSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         user = self.db_user or self.db_role
-        password = f":{self.db_password}" if self.db_password else ""
+        password = f":{quote(self.db_password, safe='')}" if self.db_password else ""
         return f"postgresql+asyncpg://{user}{password}@{self.db_host}:{self.db_port}/{self.db_name}"
 
     def tokens(self) -> dict[str, Role]:

@@ -44,7 +44,7 @@ class Recorder:
             raise PermanentError("this thing can never be handled")
         if self.fail_times > 0:
             self.fail_times -= 1
-            raise ConnectionError("transient: database blinked")
+            raise RuntimeError("transient: a lock timed out")
 
 
 @pytest.fixture
@@ -140,6 +140,54 @@ async def test_poison_message_is_dead_lettered_after_n_attempts_and_replay_puts_
     await eventually(lambda: _effects_equal(backbone, ["poison"]), message="replay not handled")
     assert await dead_letters(backbone) == []
     assert consumer.started.is_set()
+
+
+async def test_infrastructure_outage_never_spends_attempts(
+    backbone: Backbone, running: Any
+) -> None:
+    """A database outage longer than every retry delay dead-letters nothing."""
+
+    class FlakyDatabase(Recorder):
+        outages = 6  # more than max_attempts (3)
+
+        async def __call__(self, ctx: MessageContext, event: ThingHappenedV1) -> None:
+            if self.outages > 0:
+                self.outages -= 1
+                raise ConnectionError("connection refused")
+            await super().__call__(ctx, event)
+
+    recorder = FlakyDatabase(backbone.schema)
+    await running(recorder)
+    await backbone.bus.publish_envelope(envelope_for("survived"))
+    await eventually(
+        lambda: _effects_equal(backbone, ["survived"]),
+        timeout=15,
+        message="not handled after the outage",
+    )
+    assert await dead_letters(backbone) == []
+    assert recorder.attempts_seen == [1], "deferrals did not count as attempts"
+
+
+async def test_replay_all_replays_each_message_once_per_run(
+    backbone: Backbone, running: Any
+) -> None:
+    recorder = Recorder(backbone.schema)
+    recorder.permanent = True
+    await running(recorder)
+    envelopes = [envelope_for(f"p{i}") for i in range(3)]
+    for envelope in envelopes:
+        await backbone.bus.publish_envelope(envelope)
+    await eventually(lambda: _count_is(backbone, 3), message="not dead-lettered")
+    # Still failing: each comes straight back, and the run must end anyway.
+    replayed = await asyncio.wait_for(
+        dlq_cli.replay_dead_letters(backbone.bus, SERVICE, None), timeout=30
+    )
+    assert replayed == 3
+    await eventually(lambda: _count_is(backbone, 3), message="replayed ones not back")
+
+
+async def _count_is(backbone: Backbone, count: int) -> bool:
+    return len(await dead_letters(backbone)) == count
 
 
 async def test_permanent_error_goes_straight_to_dead_letters(

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ bearer_scheme = HTTPBearer(
 
 @dataclass(frozen=True)
 class Principal:
-    token_hint: str
+    token_fingerprint: str  # a hash prefix: identifies the caller without storing the token
     role: Role
 
 
@@ -44,7 +45,8 @@ async def authenticated(
     role = _lookup(request.app.state.tokens, credentials.credentials)
     if role is None:
         raise ApiError(401, "unauthenticated", "invalid bearer token", "Authorization")
-    principal = Principal(token_hint=credentials.credentials[:4] + "…", role=role)
+    fingerprint = hashlib.sha256(credentials.credentials.encode()).hexdigest()[:16]
+    principal = Principal(token_fingerprint=fingerprint, role=role)
     request.state.principal = principal
     return principal
 

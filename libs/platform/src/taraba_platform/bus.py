@@ -137,7 +137,9 @@ class Bus:
             reconnect_interval=self.reconnect_interval,
         )
         try:
-            channel = await connection.channel(publisher_confirms=True)
+            # A direct publish to a queue that does not exist comes back (mandatory) and
+            # raises, instead of being confirmed and lost.
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             await self._declare_base(channel)
         except BaseException:
             await connection.close()

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import aiormq
+import asyncpg
+import sqlalchemy.exc
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from taraba_contracts import (
@@ -48,6 +51,18 @@ from taraba_platform.metrics import ServiceMetrics
 log = logging.getLogger(__name__)
 
 EventT = TypeVar("EventT", bound=Event)
+
+# Failures of the database or the network, not of the handler's logic.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.DisconnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    ConnectionError,
+    OSError,
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,7 @@ class Consumer:
         retry_delays: Sequence[float] = (1.0, 5.0, 30.0, 120.0),
         max_attempts: int = 5,
         delivery_limit: int = 10,
+        handler_timeout: float = 60.0,
         metrics: ServiceMetrics | None = None,
     ) -> None:
         if not retry_delays:
@@ -102,6 +118,7 @@ class Consumer:
         self.retry_delays = list(retry_delays)
         self.max_attempts = max_attempts
         self.delivery_limit = delivery_limit
+        self.handler_timeout = handler_timeout
         self.metrics = metrics
         self.topology = bus.topology
         self.queue_name = self.topology.service_queue(service)
@@ -123,6 +140,15 @@ class Consumer:
                 return
             except asyncio.CancelledError:
                 raise
+            except aiormq.exceptions.ChannelPreconditionFailed:
+                # A queue exists with other arguments (e.g. a changed delivery limit): no retry
+                # fixes that; an operator must delete or migrate the queue.
+                log.critical(
+                    "queue arguments differ from the broker's; delete or migrate the "
+                    "queue, then restart",
+                    extra={"queue": self.queue_name},
+                )
+                await asyncio.sleep(30.0)
             except Exception:
                 log.exception("could not start consuming; retrying")
                 await asyncio.sleep(2.0)
@@ -156,6 +182,8 @@ class Consumer:
                     "x-message-ttl": round(delay * 1000),
                     "x-dead-letter-exchange": "",
                     "x-dead-letter-routing-key": self.queue_name,
+                    "x-dead-letter-strategy": "at-least-once",
+                    "x-overflow": "reject-publish",
                 },
             )
         return queue
@@ -163,9 +191,15 @@ class Consumer:
     async def declare_and_consume(self) -> None:
         assert self.bus.connection is not None
         channel = await self.bus.connection.channel()
-        await channel.set_qos(prefetch_count=self.prefetch)
-        queue = await self.declare_queues(channel)
-        self._consumer_tag = await queue.consume(self._on_message)
+        try:
+            await channel.set_qos(prefetch_count=self.prefetch)
+            queue = await self.declare_queues(channel)
+            self._consumer_tag = await queue.consume(self._on_message)
+        except BaseException:
+            if not channel.is_closed:
+                with contextlib.suppress(Exception):
+                    await channel.close()
+            raise
         self._channel, self._queue = channel, queue
         self.started.set()
         log.info(
@@ -226,17 +260,25 @@ class Consumer:
         outcome = "handled"
         try:
             consumer_name = f"{self.service}:{subscription.name}"
-            async with self.session_factory() as session, session.begin():
-                if await claim_message(session, self.schema, consumer_name, str(envelope.id)):
-                    await subscription.handler(MessageContext(session, envelope, attempt), event)
-                else:
-                    outcome = "duplicate"
-            await message.ack()
+            async with asyncio.timeout(self.handler_timeout):
+                async with self.session_factory() as session, session.begin():
+                    if await claim_message(session, self.schema, consumer_name, str(envelope.id)):
+                        await subscription.handler(
+                            MessageContext(session, envelope, attempt), event
+                        )
+                    else:
+                        outcome = "duplicate"
         except PermanentError as exc:
             outcome = "dead_lettered"
             await self._dead_letter(message, f"permanent: {exc}", envelope.routing_key)
         except asyncio.CancelledError:
             raise
+        except INFRASTRUCTURE_ERRORS as exc:
+            # The database (or network) is down, not the handler wrong: wait and try again
+            # without spending an attempt, so an outage of any length dead-letters nothing.
+            outcome = "deferred"
+            log.warning("infrastructure unavailable, message deferred", extra={"error": repr(exc)})
+            await self._retry(message, attempt - 1, delay=self.retry_delays[-1])
         except Exception as exc:
             if attempt >= self.max_attempts:
                 outcome = "dead_lettered"
@@ -250,6 +292,11 @@ class Consumer:
                     "handler failed, will retry", extra={"attempt": attempt, "error": repr(exc)}
                 )
                 await self._retry(message, attempt)
+        else:
+            # Outside the handler's try: a lost ack after a commit is not a handler failure;
+            # the redelivery it causes finds the inbox row and does nothing.
+            with contextlib.suppress(Exception):
+                await message.ack()
         finally:
             for var, token in zip(
                 (correlation_id_var, causation_id_var, message_id_var), tokens, strict=True
@@ -292,8 +339,11 @@ class Consumer:
             return
         await message.ack()
 
-    async def _retry(self, message: AbstractIncomingMessage, attempt: int) -> None:
-        delay = self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)]
+    async def _retry(
+        self, message: AbstractIncomingMessage, attempt: int, delay: float | None = None
+    ) -> None:
+        if delay is None:
+            delay = self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)]
         headers = dict(message.headers or {})
         headers[ATTEMPT_HEADER] = attempt
         await self._move(message, self.topology.retry_queue(self.service, delay), headers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
 import sys
@@ -43,10 +44,14 @@ def _describe(message: AbstractIncomingMessage) -> DeadLetter:
             return value.decode(errors="replace")
         return None if value is None else str(value)
 
+    error = text(ERROR_HEADER)
+    if error is None:  # dead-lettered by the broker itself (delivery limit, overflow)
+        reason = text("x-first-death-reason")
+        error = f"broker: {reason}" if reason else None
     return DeadLetter(
         message_id=message.message_id,
         type=message.type,
-        error=text(ERROR_HEADER),
+        error=error,
         dead_lettered_at=text("x-taraba-dead-lettered-at"),
         body=message.body.decode(errors="replace"),
     )
@@ -102,7 +107,14 @@ async def replay_dead_letters(bus: Bus, service: str, message_id: str | None) ->
     replayed = 0
     try:
         queue = await channel.declare_queue(bus.topology.dead_letter_queue(service), durable=True)
+        # Each message once per run: one that fails again and comes back is left for the
+        # next run, instead of looping while the consumer keeps dead-lettering it.
+        seen: set[str] = set()
         while (message := await queue.get(no_ack=False, fail=False, timeout=5)) is not None:
+            identity = message.message_id or hashlib.sha256(message.body).hexdigest()
+            if identity in seen:
+                break
+            seen.add(identity)
             if message_id is not None and message.message_id != message_id:
                 continue  # left unacked: back in the queue when the channel closes
             headers: dict[str, Any] = dict(message.headers or {})

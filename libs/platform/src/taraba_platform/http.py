@@ -11,7 +11,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -41,6 +41,7 @@ from taraba_platform.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "X-Correlation-ID"
+LifespanHook = Callable[[FastAPI, ServiceRuntime], AbstractAsyncContextManager[None]]
 API_PREFIX = "/api/v1"
 
 
@@ -234,9 +235,13 @@ def create_service_app(
     title: str,
     description: str,
     routers: Sequence[APIRouter] = (),
+    public_routers: Sequence[APIRouter] = (),
     subscriptions: Sequence[Subscription[Any]] = (),
+    lifespan_hooks: Sequence[LifespanHook] = (),
     version: str = "0.1.0",
 ) -> FastAPI:
+    """The service's app. `lifespan_hooks` are entered in order after the runtime starts
+    (and left in reverse before it stops): a service's own resources and background jobs."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
     tokens = settings.tokens()  # fail fast on a malformed TARABA_AUTH_TOKENS
 
@@ -245,9 +250,12 @@ def create_service_app(
         runtime = ServiceRuntime(settings, subscriptions=subscriptions)
         app.state.runtime = runtime
         await runtime.start()
-        log.info("service started", extra={"environment": settings.environment})
         try:
-            yield
+            async with AsyncExitStack() as hooks:
+                for hook in lifespan_hooks:
+                    await hooks.enter_async_context(hook(app, runtime))
+                log.info("service started", extra={"environment": settings.environment})
+                yield
         finally:
             await runtime.stop()
             log.info("service stopped")
@@ -291,6 +299,7 @@ def create_service_app(
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", response_class=Response)
     async def metrics(request: Request) -> Response:
+        await get_runtime(request).refresh_metrics()
         return Response(
             generate_latest(get_runtime(request).metrics.registry), media_type=CONTENT_TYPE_LATEST
         )
@@ -300,6 +309,10 @@ def create_service_app(
     for router in routers:
         api.include_router(router)
     app.include_router(api)
+    # Outside /api/v1 and its bearer auth: routes that authenticate otherwise (a secret in the
+    # path for eMAG's callbacks, an unguessable token for public documents).
+    for router in public_routers:
+        app.include_router(router)
     return app
 
 
@@ -318,7 +331,10 @@ async def idempotent_write(
     """
     settings: ServiceSettings = request.app.state.settings
     route = request.scope.get("route")
-    scope_name = f"http:{request.method} {getattr(route, 'path', request.url.path)}"
+    principal = getattr(request.state, "principal", None)
+    # Keys are per caller: another token presenting the same key gets no one else's answer.
+    caller = principal.token_fingerprint if principal is not None else "anonymous"
+    scope_name = f"http:{request.method} {getattr(route, 'path', request.url.path)} {caller}"
     async with session.begin():
         key = check_idempotency_key(idempotency_key) if idempotency_key is not None else None
         if key is not None:

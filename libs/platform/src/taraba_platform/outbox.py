@@ -196,7 +196,6 @@ class OutboxRelay:
                 if loop.time() - last_housekeeping > 3600:
                     await self.housekeeping()
                     last_housekeeping = loop.time()
-                await self._update_metrics()
                 if more and published:
                     continue
                 await self._pause(self.poll_interval)
@@ -218,9 +217,16 @@ class OutboxRelay:
             rows = (
                 await conn.execute(
                     sa.text(
-                        f'SELECT id, routing_key, envelope::text, attempts FROM "{schema}".outbox '
-                        "WHERE published_at IS NULL AND next_attempt_at <= now() "
-                        "ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+                        "SELECT o.id, o.routing_key, o.envelope::text, o.attempts, "
+                        "o.envelope->>'subject' "
+                        f'FROM "{schema}".outbox o '
+                        "WHERE o.published_at IS NULL AND o.next_attempt_at <= now() "
+                        # A subject's events never overtake an earlier one still backing off.
+                        f'AND NOT EXISTS (SELECT 1 FROM "{schema}".outbox e '
+                        "WHERE e.published_at IS NULL AND e.id < o.id "
+                        "AND e.next_attempt_at > now() "
+                        "AND e.envelope->>'subject' = o.envelope->>'subject') "
+                        "ORDER BY o.id LIMIT :limit FOR UPDATE OF o SKIP LOCKED"
                     ),
                     {"limit": self.batch_size},
                 )
@@ -278,17 +284,25 @@ class OutboxRelay:
             except Exception as exc:  # every failure means "not sent", never "drop"
                 return exc
 
-        if self.pipelined:
-            # Frames leave in order on one channel; confirms are awaited together.
-            return list(await asyncio.gather(*(publish(row) for row in rows)))
-        results: list[BaseException | None] = []
+        async def publish_in_order(group: Sequence[int]) -> None:
+            for position, index in enumerate(group):
+                results[index] = await publish(rows[index])
+                if results[index] is not None:
+                    # Later rows wait for the failed one instead of overtaking it.
+                    for later in group[position + 1 :]:
+                        results[later] = ConnectionError("not attempted: an earlier event failed")
+                    return
+
+        results: list[BaseException | None] = [None] * len(rows)
+        if not self.pipelined:
+            await publish_in_order(range(len(rows)))
+            return results
+        # Pipelined: each subject's events go in order, subjects concurrently, so the
+        # confirms of many subjects are awaited together (see bench/).
+        by_subject: dict[str, list[int]] = {}
         for index, row in enumerate(rows):
-            outcome = await publish(row)
-            results.append(outcome)
-            if outcome is not None:
-                # Keep order: later rows wait for the failed one instead of overtaking it.
-                results.extend(ConnectionError("not attempted") for _ in rows[index + 1 :])
-                break
+            by_subject.setdefault(row[4] or "", []).append(index)
+        await asyncio.gather(*(publish_in_order(group) for group in by_subject.values()))
         return results
 
     async def housekeeping(self) -> None:
@@ -307,11 +321,3 @@ class OutboxRelay:
                 ),
                 {"days": self.inbox_retention_days},
             )
-
-    async def _update_metrics(self) -> None:
-        if not self.metrics:
-            return
-        async with self.engine.connect() as conn:
-            stats = await outbox_stats(conn, self.schema)
-        self.metrics.outbox_backlog.set(stats.backlog)
-        self.metrics.outbox_oldest_age.set(stats.oldest_age_seconds)

@@ -16,7 +16,7 @@ from taraba_platform.bus import Bus
 from taraba_platform.consumer import Consumer, Subscription
 from taraba_platform.db import asyncpg_dsn, make_engine, make_session_factory, ping
 from taraba_platform.metrics import ServiceMetrics
-from taraba_platform.outbox import OutboxRelay
+from taraba_platform.outbox import OutboxRelay, outbox_stats
 from taraba_platform.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class ServiceRuntime:
                 retry_delays=s.bus_retry_delays,
                 max_attempts=s.bus_max_attempts,
                 delivery_limit=s.bus_delivery_limit,
+                handler_timeout=s.bus_handler_timeout,
                 metrics=self.metrics,
             )
             self.consumer.start()
@@ -84,6 +85,17 @@ class ServiceRuntime:
             await self.relay.stop()
         await self.bus.close()
         await self.engine.dispose()
+
+    async def refresh_metrics(self) -> None:
+        """Outbox gauges, read at scrape time so they stay true when the relay is down."""
+        try:
+            async with self.engine.connect() as conn:
+                stats = await asyncio.wait_for(outbox_stats(conn, self.settings.db_schema), 3)
+        except Exception:
+            log.warning("could not read the outbox for metrics")
+            return
+        self.metrics.outbox_backlog.set(stats.backlog)
+        self.metrics.outbox_oldest_age.set(stats.oldest_age_seconds)
 
     async def readiness(self) -> dict[str, str]:
         """Each dependency's state; the service is ready when all say 'ok'."""

@@ -52,6 +52,7 @@ class ServiceSettings(BaseSettings):
     bus_delivery_limit: int = Field(
         default=10, ge=1, description="Broker redeliveries (crash loops)"
     )
+    bus_handler_timeout: float = Field(default=60.0, gt=0, description="Seconds a handler may run")
 
     relay_batch_size: int = 200
     relay_poll_interval: float = 1.0

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from taraba_platform.errors import NotFound
 from taraba_platform.http import get_session
@@ -57,7 +57,7 @@ def _out(row: sa.Row[Any]) -> dict[str, Any]:
 )
 async def list_desired_stock(
     session: SessionDep,
-    changed_since: datetime | None = None,
+    changed_since: AwareDatetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:

@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
 from fastapi import FastAPI
 from taraba_platform.http import create_service_app
+from taraba_platform.runtime import ServiceRuntime
 
-from emag_gateway.api import router
+from emag_gateway import accounts, journal, notify
+from emag_gateway.api import router as desired_stock_router
 from emag_gateway.consumers import SUBSCRIPTIONS
+from emag_gateway.crypto import CredentialsCipher
+from emag_gateway.journal import DbCallRecorder
 from emag_gateway.settings import EmagGatewaySettings
+
+
+@contextlib.asynccontextmanager
+async def emag_http(app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator[None]:
+    """One pooled HTTP client for every call to eMAG, and the journal they all write to."""
+    settings: EmagGatewaySettings = app.state.settings
+    async with httpx.AsyncClient(
+        timeout=settings.emag_http_timeout, headers={"User-Agent": "Taraba-emag-gateway"}
+    ) as client:
+        app.state.emag_http = client
+        app.state.call_recorder = DbCallRecorder(runtime.session_factory)
+        yield
 
 
 def create_app(settings: EmagGatewaySettings | None = None) -> FastAPI:
     settings = settings or EmagGatewaySettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="Taraba eMAG gateway",
         description="eMAG accounts, the mirror of eMAG data, listings and their sync state, "
         "the eMAG call journal. The only service that talks to eMAG.",
-        routers=[router],
+        routers=[accounts.router, journal.router, desired_stock_router],
+        public_routers=[notify.router],
         subscriptions=SUBSCRIPTIONS,
+        lifespan_hooks=[emag_http, journal.journal_pruner],
     )
+    app.state.credentials_cipher = CredentialsCipher(settings.credentials_keys())
+    return app

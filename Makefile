@@ -15,7 +15,8 @@ help:
 	@echo "make lint   ruff and mypy"
 
 uv:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv 2>/dev/null || \
+		python3 -m pip install --quiet --user --break-system-packages uv
 
 install: uv
 	$(UV) sync --all-packages --frozen

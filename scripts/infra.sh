@@ -51,6 +51,10 @@ trust_local_tcp() {
       sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
     fi
   done
+  local version
+  for version in $(ls /etc/postgresql 2>/dev/null); do
+    pg_ctlcluster "$version" main reload 2>/dev/null || true
+  done
 }
 
 start_postgres() {

@@ -1,20 +1,63 @@
-"""Create the `taraba` database, each service's role and schema, and migrate every service.
+"""Prepare the infrastructure for every service, idempotently (`make migrate`, `make run`):
 
-Idempotent: `make run` runs it every time. The admin connection comes from
-TARABA_DB_ADMIN_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+1. the `taraba` database, each service's role and schema, then each service's migrations;
+2. on RabbitMQ, each consuming service's queues and bindings, so that events published before
+   a consumer first starts wait in its queue instead of landing in `taraba.unrouted`.
+
+The admin connection comes from TARABA_DB_ADMIN_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres).
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
+import asyncpg
+from taraba_platform.bus import Bus
+from taraba_platform.consumer import Consumer
 from taraba_platform.migrations import upgrade
-from taraba_platform.provisioning import load_service_specs, provision
+from taraba_platform.provisioning import ServiceSpec, load_service_specs, provision
+from taraba_platform.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def say(text: str) -> None:
+    print(f"[setup] {text}", file=sys.stderr)
+
+
+async def declare_queues(specs: list[ServiceSpec]) -> None:
+    settings = ServiceSettings()
+    bus = Bus(
+        settings.rabbitmq_url, namespace=settings.bus_namespace, connection_name="taraba-setup"
+    )
+    await bus.connect()
+    try:
+        for spec in specs:
+            try:
+                subscriptions: list[Any] = importlib.import_module(
+                    f"{spec.package}.consumers"
+                ).SUBSCRIPTIONS
+            except ModuleNotFoundError:
+                continue  # consumes nothing: no queue (a publisher never gets one)
+            consumer = Consumer(
+                bus=bus,
+                service=spec.name,
+                schema=spec.schema,
+                session_factory=None,  # type: ignore[arg-type]
+                subscriptions=subscriptions,
+                retry_delays=settings.bus_retry_delays,
+                delivery_limit=settings.bus_delivery_limit,
+            )
+            await consumer.declare_only()
+            say(f"{spec.name}: queue and {len(subscriptions)} binding(s) declared")
+    finally:
+        await bus.close()
 
 
 def main() -> int:
@@ -27,13 +70,22 @@ def main() -> int:
     specs = load_service_specs(ROOT / "deploy" / "services.toml")
     try:
         asyncio.run(provision(admin_dsn, database, specs))
-    except OSError as exc:
-        print(f"cannot reach PostgreSQL at {admin_dsn}: {exc}", file=sys.stderr)
+    except (
+        OSError,
+        asyncpg.InvalidPasswordError,
+        asyncpg.InvalidAuthorizationSpecificationError,
+    ) as exc:
+        say(f"cannot log in to PostgreSQL as {admin_dsn}: {exc}")
+        say(
+            "Taraba's local setup expects trusted logins on 127.0.0.1 (scripts/infra.sh sets "
+            "that up when it installs PostgreSQL), or set TARABA_DB_ADMIN_URL with a password."
+        )
         return 1
     for spec in specs:
         url = f"postgresql+asyncpg://{spec.role}@{host}:{port}/{database}"
         upgrade(ROOT / "services" / spec.name, url)
-        print(f"[db] {spec.name}: schema {spec.schema} migrated", file=sys.stderr)
+        say(f"{spec.name}: schema {spec.schema} migrated")
+    asyncio.run(declare_queues(specs))
     return 0
 
 

@@ -84,17 +84,37 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(
 
             final = await eventually(caught_up, message="gateway did not catch up")
             assert final["source_sequence"] == 3
+            # Exactly once: the gateway's inbox holds precisely the three events stock-svc
+            # wrote for this product, and the restarted gateway handled the two it missed.
+            async with stock_app.state.runtime.engine.connect() as conn:
+                published = set(
+                    (
+                        await conn.scalars(
+                            sa.text(
+                                "SELECT message_id::text FROM outbox WHERE envelope->>'subject' = :s"
+                            ),
+                            {"s": f"product:{product}"},
+                        )
+                    ).all()
+                )
             runtime = gateway_app.state.runtime
             async with runtime.engine.connect() as conn:
-                handled = await conn.scalar(
-                    sa.text(
-                        "SELECT count(*) FROM inbox WHERE consumer = "
-                        "'emag-gateway:on_stock_level_changed' AND message_id IN "
-                        "(SELECT source_event_id::text FROM desired_stock WHERE product_id = :p)"
-                    ),
-                    {"p": product},
+                handled = set(
+                    (
+                        await conn.scalars(
+                            sa.text(
+                                "SELECT message_id FROM inbox WHERE consumer = "
+                                "'emag-gateway:on_stock_level_changed' AND message_id = ANY(:ids)"
+                            ),
+                            {"ids": list(published)},
+                        )
+                    ).all()
                 )
-                assert handled == 1
+            assert len(published) == 3 and handled == published
+            counted = runtime.metrics.messages.labels(
+                "emag-gateway", "stock.level_changed.v1", "handled"
+            )._value.get()
+            assert counted == 2
 
 
 async def test_the_request_correlation_id_follows_the_event(make_settings: Any) -> None:

@@ -162,6 +162,42 @@ async def test_only_one_relay_per_schema_is_active(backbone: Backbone) -> None:
     await second.stop()
 
 
+async def test_two_relays_publish_each_event_once(backbone: Backbone, probe: Probe) -> None:
+    ids = [await write_event(backbone, f"r{i}") for i in range(300)]
+    relays = [make_relay(backbone, batch_size=25) for _ in range(2)]
+    for relay in relays:
+        relay.start()
+    try:
+        await eventually(lambda: _has(probe, *ids), timeout=20, message="not all published")
+        await asyncio.sleep(0.5)
+    finally:
+        for relay in relays:
+            await relay.stop()
+    assert len(probe.ids) == len(set(probe.ids)) == 300, "an event was published twice"
+    assert sum(relay.published_total for relay in relays) == 300
+
+
+async def test_a_failed_event_is_not_overtaken_by_later_events_of_its_subject(
+    backbone: Backbone, probe: Probe
+) -> None:
+    first = await write_event(backbone, "first")
+    async with backbone.engine.begin() as conn:  # as if its publish had just failed
+        await conn.execute(
+            sa.text(
+                f'UPDATE "{backbone.schema}".outbox SET attempts = 1, '
+                "next_attempt_at = now() + interval '1 second'"
+            )
+        )
+    later = [await write_event(backbone, f"later {i}") for i in range(3)]
+    relay = make_relay(backbone)
+    relay.start()
+    try:
+        await eventually(lambda: _has(probe, first, *later), timeout=10, message="not published")
+    finally:
+        await relay.stop()
+    assert probe.ids == [first, *later], "same subject: publication order kept"
+
+
 async def _true(value: bool) -> bool:
     return value
 

@@ -188,6 +188,16 @@ class Consumer:
             )
         return queue
 
+    async def declare_only(self) -> None:
+        """Declare the queues and bindings without consuming (deployment step)."""
+        assert self.bus.connection is not None
+        channel = await self.bus.connection.channel()
+        try:
+            await self.declare_queues(channel)
+        finally:
+            if not channel.is_closed:
+                await channel.close()
+
     async def declare_and_consume(self) -> None:
         assert self.bus.connection is not None
         channel = await self.bus.connection.channel()

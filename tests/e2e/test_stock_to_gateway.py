@@ -91,7 +91,8 @@ async def test_receipt_reaches_gateway_once_even_across_a_gateway_restart(
                     (
                         await conn.scalars(
                             sa.text(
-                                "SELECT message_id::text FROM outbox WHERE envelope->>'subject' = :s"
+                                "SELECT message_id::text FROM outbox "
+                                "WHERE envelope->>'subject' = :s"
                             ),
                             {"s": f"product:{product}"},
                         )

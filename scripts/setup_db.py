@@ -11,53 +11,20 @@ postgresql://postgres@127.0.0.1:5432/postgres).
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-from taraba_platform.bus import Bus
-from taraba_platform.consumer import Consumer
 from taraba_platform.migrations import upgrade
-from taraba_platform.provisioning import ServiceSpec, load_service_specs, provision
-from taraba_platform.settings import ServiceSettings
+from taraba_platform.provisioning import load_service_specs, provision
+from taraba_platform.topology_cli import declare_service_queues
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def say(text: str) -> None:
     print(f"[setup] {text}", file=sys.stderr)
-
-
-async def declare_queues(specs: list[ServiceSpec]) -> None:
-    settings = ServiceSettings()
-    bus = Bus(
-        settings.rabbitmq_url, namespace=settings.bus_namespace, connection_name="taraba-setup"
-    )
-    await bus.connect()
-    try:
-        for spec in specs:
-            try:
-                subscriptions: list[Any] = importlib.import_module(
-                    f"{spec.package}.consumers"
-                ).SUBSCRIPTIONS
-            except ModuleNotFoundError:
-                continue  # consumes nothing: no queue (a publisher never gets one)
-            consumer = Consumer(
-                bus=bus,
-                service=spec.name,
-                schema=spec.schema,
-                session_factory=None,  # type: ignore[arg-type]
-                subscriptions=subscriptions,
-                retry_delays=settings.bus_retry_delays,
-                delivery_limit=settings.bus_delivery_limit,
-            )
-            await consumer.declare_only()
-            say(f"{spec.name}: queue and {len(subscriptions)} binding(s) declared")
-    finally:
-        await bus.close()
 
 
 def main() -> int:
@@ -85,7 +52,8 @@ def main() -> int:
         url = f"postgresql+asyncpg://{spec.role}@{host}:{port}/{database}"
         upgrade(ROOT / "services" / spec.name, url)
         say(f"{spec.name}: schema {spec.schema} migrated")
-    asyncio.run(declare_queues(specs))
+    declared = asyncio.run(declare_service_queues([(s.name, s.package) for s in specs]))
+    say(f"queues and bindings declared for: {', '.join(declared) or 'none'}")
     return 0
 
 

@@ -141,3 +141,32 @@ async def test_the_request_correlation_id_follows_the_event(make_settings: Any) 
             )
         assert envelope["correlation_id"] == "order-flow-42"
         assert envelope["source"] == "stock-svc"
+
+
+async def test_queues_declared_at_setup_keep_events_sent_before_the_consumer_first_starts(
+    make_settings: Any,
+) -> None:
+    from taraba_platform.topology_cli import declare_service_queues
+
+    gateway_settings = make_settings(EmagGatewaySettings)
+    declared = await declare_service_queues(
+        [("stock-svc", "stock_svc"), ("emag-gateway", "emag_gateway")], gateway_settings
+    )
+    assert declared == ["emag-gateway"], "stock-svc consumes nothing yet: no queue for it"
+    product = str(uuid.uuid4())
+    async with running_app(create_stock(make_settings(StockSvcSettings))) as stock:
+        warehouse = await make_warehouse(stock, f"E{uuid.uuid4().hex[:6]}".upper())
+        await receive(stock, warehouse, product, 7)
+        await eventually(lambda: _published(stock), message="receipt not published")
+    async with running_app(create_gateway(gateway_settings)) as gateway:
+
+        async def desired() -> dict[str, Any] | None:
+            r = await gateway.get(f"/api/v1/emag/desired-stock/{product}", headers=auth(OPERATOR))
+            return r.json() if r.status_code == 200 else None
+
+        assert (await eventually(desired, message="early event lost"))["available_total"] == 7
+
+
+async def _published(stock: httpx.AsyncClient) -> bool:
+    status = await stock.get("/api/v1/ops/stock-svc/status", headers=auth(ADMIN))
+    return bool(status.json()["outbox"]["backlog"] == 0)

@@ -40,7 +40,7 @@ test-unit: install
 lint: install
 	$(UV) run --no-sync ruff check .
 	$(UV) run --no-sync ruff format --check .
-	$(UV) run --no-sync mypy -p taraba_contracts -p taraba_platform -p taraba_testing -p catalog_svc -p stock_svc -p order_svc -p emag_gateway -p invoice_svc -p picking_svc
+	$(UV) run --no-sync mypy -p taraba_contracts -p taraba_platform -p taraba_testing -p catalog_svc -p stock_svc -p order_svc -p emag_gateway -p invoice_svc -p picking_svc -p emag_sandbox
 
 bench: install infra
 	$(UV) run --no-sync python bench/backbone_bench.py

@@ -1,0 +1,1 @@
+"""eMAG Marketplace API sandbox: an independent, stateful stand-in for api-3."""

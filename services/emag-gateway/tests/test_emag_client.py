@@ -163,14 +163,14 @@ async def test_offer_save_per_item_failures_are_data(emag: Harness) -> None:
     result = await emag.client.save_offers(offers)
     assert json.loads(route.calls.last.request.content) == {"data": offers}
     by_id = result.by_id()
-    assert by_id["243409"].ok and by_id["243409"].reported
-    assert not by_id["243410"].ok
-    assert by_id["243410"].messages == [
+    assert by_id[243409].ok and by_id[243409].reported
+    assert not by_id[243410].ok
+    assert by_id[243410].messages == [
         "Stock should be 0 or more",
         "The stock field is mandatory.",
     ]
-    assert by_id["243411"].ok and not by_id["243411"].reported  # eMAG said nothing about it
-    assert [f.id for f in result.failed] == ["243410"]
+    assert by_id[243411].ok and not by_id[243411].reported  # eMAG said nothing about it
+    assert [f.id for f in result.failed] == [243410]
     assert emag.records[0].outcome == "ok"
 
 

@@ -1444,7 +1444,9 @@ def _offer_save_result(envelope: Envelope, sent_ids: Sequence[str], route: str) 
             messages += [m for m in normalise_messages(entry.get("errors")) if m not in messages]
         else:
             offer_id, failed, messages = str(key), False, normalise_messages(entry)
-        reported[offer_id] = OfferSaveItem(id=offer_id, ok=not failed, messages=messages)
+        reported[offer_id] = OfferSaveItem(
+            id=_offer_id(offer_id, route), ok=not failed, messages=messages
+        )
 
     if isinstance(results, Mapping):
         for key, entry in results.items():
@@ -1460,6 +1462,20 @@ def _offer_save_result(envelope: Envelope, sent_ids: Sequence[str], route: str) 
     items: list[OfferSaveItem] = []
     for offer_id in sent_ids:
         item = reported.pop(offer_id, None)
-        items.append(item or OfferSaveItem(id=offer_id, ok=not envelope.is_error, reported=False))
+        items.append(
+            item
+            or OfferSaveItem(
+                id=_offer_id(offer_id, route), ok=not envelope.is_error, reported=False
+            )
+        )
     items.extend(reported.values())
     return OfferSaveResult(items=items, messages=envelope.messages)
+
+
+def _offer_id(raw: str, route: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise EmagInvalidResponse(
+            f"eMAG reported a result for offer id {raw!r}, which is not a number.", route=route
+        ) from None

@@ -422,7 +422,7 @@ class OfferSaveItem(EmagModel):
     """One offer's result in `offer/save`. `reported` is False when eMAG said nothing about it
     (then `ok` follows the top-level `isError`)."""
 
-    id: str
+    id: int  # the seller's offer id; eMAG's per-item keys are strings, normalised here
     ok: bool
     messages: list[str] = Field(default_factory=list)
     reported: bool = True
@@ -440,7 +440,7 @@ class OfferSaveResult(EmagModel):
     def failed(self) -> list[OfferSaveItem]:
         return [item for item in self.items if not item.ok]
 
-    def by_id(self) -> dict[str, OfferSaveItem]:
+    def by_id(self) -> dict[int, OfferSaveItem]:
         return {item.id: item for item in self.items}
 
 

@@ -16,6 +16,9 @@ import uuid
 import httpx
 
 STOCK = os.environ.get("TARABA_DEMO_STOCK_URL", "http://127.0.0.1:8002")
+SANDBOX = os.environ.get("TARABA_DEMO_SANDBOX_URL", "http://127.0.0.1:8010")
+# The sandbox seeds this seller (EMAG_SANDBOX_SEED_DEMO=true in the Procfile).
+SANDBOX_USER, SANDBOX_PASSWORD = "taraba-demo", "taraba-demo-pass"
 GATEWAY = os.environ.get("TARABA_DEMO_GATEWAY_URL", "http://127.0.0.1:8004")
 TOKEN = os.environ.get("TARABA_DEMO_TOKEN", "dev-admin-token")
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -54,6 +57,48 @@ async def warehouse(client: httpx.AsyncClient, code: str, name: str) -> str:
     return str(response.json()["id"])
 
 
+async def emag_account(client: httpx.AsyncClient) -> None:
+    """The demo eMAG account, pointing at the sandbox, and the sandbox's callbacks at it."""
+    for _ in range(120):
+        try:
+            if (await client.get(f"{SANDBOX}/sandbox/health")).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.5)
+    accounts = (await client.get(f"{GATEWAY}/api/v1/emag/accounts", headers=HEADERS)).json()
+    account = next((a for a in accounts if a["name"] == "eMAG RO (sandbox)"), None)
+    if account is None:
+        created = await client.post(
+            f"{GATEWAY}/api/v1/emag/accounts",
+            json={
+                "name": "eMAG RO (sandbox)",
+                "platform": "ro",
+                "username": SANDBOX_USER,
+                "password": SANDBOX_PASSWORD,
+                "base_url": f"{SANDBOX}/api-3",
+            },
+            headers={**HEADERS, "Idempotency-Key": "demo-emag-account"},
+        )
+        created.raise_for_status()
+        account = created.json()
+    callbacks = await client.put(
+        f"{SANDBOX}/sandbox/accounts/{SANDBOX_USER}/callbacks",
+        json={
+            "new_order_url": account["notification_url"].removesuffix("?order_id="),
+            "cancellation_url": account["cancellation_notification_url"].removesuffix("?order_id="),
+        },
+    )
+    callbacks.raise_for_status()
+    check = (
+        await client.post(f"{GATEWAY}/api/v1/emag/accounts/{account['id']}/test", headers=HEADERS)
+    ).json()
+    say(
+        f"eMAG account {account['name']!r} -> {account['api_url']}: connection {check['kind']}"
+        f" ({check['message']})"
+    )
+
+
 async def seed() -> None:
     async with httpx.AsyncClient(timeout=10) as client:
         await wait_ready(client, STOCK)
@@ -82,6 +127,7 @@ async def seed() -> None:
                 break
             await asyncio.sleep(0.2)
         say(f"emag-gateway knows the desired stock of {desired.json()['total']} products")
+        await emag_account(client)
     say("Taraba is running. APIs (token: Authorization: Bearer dev-admin-token):")
     for name, port in (
         ("catalog-svc", 8001),
@@ -90,6 +136,7 @@ async def seed() -> None:
         ("emag-gateway", 8004),
         ("invoice-svc", 8005),
         ("picking-svc", 8006),
+        ("emag-sandbox", 8010),
     ):
         say(f"  {name:13} http://127.0.0.1:{port}/docs")
 

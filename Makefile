@@ -11,7 +11,7 @@ export
 help:
 	@echo "make run    install, start PostgreSQL+RabbitMQ if needed, migrate, run all services"
 	@echo "make test   the whole test suite against the real PostgreSQL and RabbitMQ"
-	@echo "make bench  the backbone benchmark (relay throughput, commit-to-handler latency)"
+	@echo "make bench  benchmarks: backbone, eMAG client per rate bucket, sandbox capacity"
 	@echo "make lint   ruff and mypy"
 
 uv:
@@ -44,6 +44,8 @@ lint: install
 
 bench: install infra
 	$(UV) run --no-sync python bench/backbone_bench.py
+	$(UV) run --no-sync python bench/emag_client_bench.py
+	$(UV) run --no-sync python bench/sandbox_capacity.py --seconds 8
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -4,7 +4,7 @@ Starts the sandbox under uvicorn (one worker) on a free 127.0.0.1 port with rate
 disabled, seeds an account with 300 offers, then fires requests from httpx with some
 concurrency for a fixed time per scenario and prints requests/s and latency percentiles.
 
-    uv run python services/emag-sandbox/bench_capacity.py [--seconds 10] [--concurrency 8]
+    uv run python bench/sandbox_capacity.py [--seconds 10] [--concurrency 8]
 """
 
 from __future__ import annotations

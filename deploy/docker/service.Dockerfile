@@ -1,21 +1,27 @@
 # syntax=docker/dockerfile:1.7
 #
-# One image recipe for every Taraba service (deploy/services.toml lists them):
+# One image recipe for every Taraba service (deploy/services.toml lists them) and for the
+# eMAG sandbox (services/emag-sandbox: no database, no broker; compose only, never production):
 #
 #   docker build -f deploy/docker/service.Dockerfile \
 #       --build-arg SERVICE=stock-svc --build-arg PACKAGE=stock_svc --build-arg PORT=8002 \
 #       -t taraba/stock-svc .
+#   docker build -f deploy/docker/service.Dockerfile \
+#       --build-arg SERVICE=emag-sandbox --build-arg PACKAGE=emag_sandbox --build-arg PORT=8010 \
+#       --build-arg HEALTH_PATH=/sandbox/health -t taraba/emag-sandbox .
 #
-# The default target (`runtime`) holds one service: its virtualenv (the service, the libs and
-# their dependencies, installed non-editable) and its alembic.ini + migrations/, so the same
-# image also migrates its own schema:
+# The default target (`runtime`) holds one service: its virtualenv (the service, its
+# dependencies and the libs it uses, installed non-editable) and, if it has them, its
+# alembic.ini + migrations/, so the same image also migrates its own schema:
 #
 #   docker run --rm taraba/stock-svc taraba-migrate /app/services/stock-svc \
 #       --url postgresql+asyncpg://stock_svc:PASSWORD@postgres:5432/taraba
 #
-# The `migrate` target holds all six services (each env.py imports its service's models, so a
-# single-service image cannot migrate the others); compose's `migrate` job and the Kubernetes
-# migration Job use it:
+# The `migrate` target holds every service of deploy/services.toml (each env.py imports its
+# service's models, so a single-service image cannot migrate the others) and that file, as
+# /app/deploy/services.toml; compose's `migrate` job and the Kubernetes migration Job use it to
+# run `taraba-migrate` for each service, then `taraba-declare-queues` (which imports each
+# service's `consumers` module):
 #
 #   docker build -f deploy/docker/service.Dockerfile --target migrate -t taraba/migrate .
 #
@@ -39,7 +45,8 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /src
 # Only what uv needs to resolve the workspace: the lock and every member's pyproject.toml
-# (uv refuses a workspace with a member missing, even one it will not install).
+# (uv refuses a workspace with a member missing, even one it will not install): a new member of
+# libs/ or services/ needs its line here.
 COPY pyproject.toml uv.lock ./
 COPY libs/contracts/pyproject.toml libs/contracts/pyproject.toml
 COPY libs/platform/pyproject.toml libs/platform/pyproject.toml
@@ -50,6 +57,7 @@ COPY services/order-svc/pyproject.toml services/order-svc/pyproject.toml
 COPY services/emag-gateway/pyproject.toml services/emag-gateway/pyproject.toml
 COPY services/invoice-svc/pyproject.toml services/invoice-svc/pyproject.toml
 COPY services/picking-svc/pyproject.toml services/picking-svc/pyproject.toml
+COPY services/emag-sandbox/pyproject.toml services/emag-sandbox/pyproject.toml
 
 # ---------------------------------------------------------------------------------------------
 # builder: one service's virtualenv in /app/.venv
@@ -65,25 +73,33 @@ COPY libs/ libs/
 COPY services/${SERVICE}/ services/${SERVICE}/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package "${SERVICE}"
+# The service's migrations, if it has a schema (the sandbox has none): alembic.ini and
+# migrations/ go together, so one without the other fails the build.
+RUN mkdir -p "/app/services/${SERVICE}" \
+ && if [ -e "services/${SERVICE}/alembic.ini" ] || [ -e "services/${SERVICE}/migrations" ]; then \
+        cp -r "services/${SERVICE}/alembic.ini" "services/${SERVICE}/migrations" \
+            "/app/services/${SERVICE}/"; \
+    fi
 
 # ---------------------------------------------------------------------------------------------
 # migrate-builder: every service's virtualenv, for the migration job
 # ---------------------------------------------------------------------------------------------
 FROM build-base AS migrate-builder
 COPY deploy/services.toml deploy/services.toml
+# "--package catalog-svc --package stock-svc ...", and the names alone, from deploy/services.toml.
+RUN python -c "import tomllib; print(' '.join(s['name'] for s in tomllib.load(open('deploy/services.toml', 'rb'))['service']))" > /tmp/services \
+ && sed 's/[^ ][^ ]*/--package &/g' /tmp/services > /tmp/package-args
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-install-workspace \
-        $(python -c "import tomllib; print(' '.join('--package ' + s['name'] for s in tomllib.load(open('deploy/services.toml', 'rb'))['service']))")
+    uv sync --frozen --no-dev --no-install-workspace $(cat /tmp/package-args)
 COPY libs/ libs/
 COPY services/ services/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable \
-        $(python -c "import tomllib; print(' '.join('--package ' + s['name'] for s in tomllib.load(open('deploy/services.toml', 'rb'))['service']))") \
- && mkdir -p /app/services \
- && for dir in services/*/; do \
-        name="$(basename "$dir")"; \
+    uv sync --frozen --no-dev --no-editable $(cat /tmp/package-args) \
+ && mkdir -p /app/services /app/deploy \
+ && cp deploy/services.toml /app/deploy/services.toml \
+ && for name in $(cat /tmp/services); do \
         mkdir -p "/app/services/$name"; \
-        cp -r "$dir/alembic.ini" "$dir/migrations" "/app/services/$name/"; \
+        cp -r "services/$name/alembic.ini" "services/$name/migrations" "/app/services/$name/"; \
     done \
  && find /app/services -name __pycache__ -prune -exec rm -rf {} +
 
@@ -100,7 +116,8 @@ ENV PATH=/app/.venv/bin:$PATH \
 WORKDIR /app
 
 # ---------------------------------------------------------------------------------------------
-# migrate: `taraba-migrate /app/services/<name> --url ...` for any of the six services
+# migrate: `taraba-migrate /app/services/<name> --url ...` for any service of services.toml,
+# and `taraba-declare-queues NAME=PACKAGE ...`
 # ---------------------------------------------------------------------------------------------
 FROM runtime-base AS migrate
 COPY --from=migrate-builder --chown=root:root /app /app
@@ -114,21 +131,24 @@ FROM runtime-base AS runtime
 ARG SERVICE=stock-svc
 ARG PACKAGE=stock_svc
 ARG PORT=8002
+# The liveness path: /health for the Taraba services, /sandbox/health for emag-sandbox (which
+# wants its admin token there when EMAG_SANDBOX_ADMIN_TOKEN is set; the check sends it).
+ARG HEALTH_PATH=/health
 # The venv (code included, owned by root: the service cannot rewrite its own code) and the
-# migrations of this service.
+# migrations of this service (an empty /app/services/<name> for one without a schema).
 COPY --from=builder --chown=root:root /app/.venv /app/.venv
-COPY --chown=root:root services/${SERVICE}/alembic.ini /app/services/${SERVICE}/alembic.ini
-COPY --chown=root:root services/${SERVICE}/migrations/ /app/services/${SERVICE}/migrations/
+COPY --from=builder --chown=root:root /app/services /app/services
 # SERVICE and PACKAGE stay in the environment for the command below and for operators;
 # FORWARDED_ALLOW_IPS is read by uvicorn: which peers may set X-Forwarded-* (the reverse proxy
 # or ingress in front; the service port should not be exposed to anyone else).
 ENV SERVICE=${SERVICE} \
     PACKAGE=${PACKAGE} \
     PORT=${PORT} \
+    HEALTH_PATH=${HEALTH_PATH} \
     FORWARDED_ALLOW_IPS=*
 USER taraba:taraba
 EXPOSE ${PORT}
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ.get('PORT', '8000'), timeout=4).close()"]
+    CMD ["python", "-c", "import os, urllib.request as u; t = os.environ.get('EMAG_SANDBOX_ADMIN_TOKEN'); u.urlopen(u.Request('http://127.0.0.1:%s%s' % (os.environ.get('PORT', '8000'), os.environ.get('HEALTH_PATH', '/health')), headers={'X-Sandbox-Token': t} if t else {}), timeout=4).close()"]
 # exec: uvicorn is PID 1 and gets SIGTERM directly (graceful shutdown of relay and consumers).
 CMD ["sh", "-c", "exec uvicorn \"${PACKAGE}.main:create_app\" --factory --host 0.0.0.0 --port \"${PORT}\" --proxy-headers --no-server-header"]

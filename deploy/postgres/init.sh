@@ -5,17 +5,20 @@
 #
 # - docker compose mounts it into postgres:16's /docker-entrypoint-initdb.d, so it runs once,
 #   when the data volume is first initialised (as the superuser, over the local socket).
-# - For a managed or clustered PostgreSQL, run it once by hand with psql's usual variables:
+#   compose also mounts deploy/services.toml and sets TARABA_SERVICES_TOML to it.
+# - For a managed or clustered PostgreSQL, run it once by hand from a checkout, with psql's usual
+#   variables:
 #     PGHOST=... PGPORT=5432 PGUSER=<admin> PGPASSWORD=... \
 #     CATALOG_SVC_DB_PASSWORD=... STOCK_SVC_DB_PASSWORD=... ... bash deploy/postgres/init.sh
 #
+# The services (name and schema) come from deploy/services.toml, the one list of services:
+# TARABA_SERVICES_TOML, by default ../services.toml next to this script. The role is the name
+# with - replaced by _.
 # Each service's password comes from <SERVICE NAME, upper case, - as _>_DB_PASSWORD, e.g.
 # STOCK_SVC_DB_PASSWORD, EMAG_GATEWAY_DB_PASSWORD. The service reads it as TARABA_DB_PASSWORD.
 # The services build their database URL without escaping, so keep passwords URL-safe
 # (letters, digits, - _ . ~), e.g. `openssl rand -hex 24`.
-#
-# The services below must match deploy/services.toml (name and schema); the role is the name
-# with - replaced by _.
+
 set -Eeo pipefail
 
 TARABA_DB_NAME="${TARABA_DB_NAME:-taraba}"
@@ -23,14 +26,37 @@ TARABA_DB_NAME="${TARABA_DB_NAME:-taraba}"
 # user) applies.
 ADMIN_USER="${POSTGRES_USER:-${PGUSER:-postgres}}"
 
-SERVICES=(
-    "catalog-svc:catalog"
-    "stock-svc:stock"
-    "order-svc:orders"
-    "emag-gateway:emag"
-    "invoice-svc:invoice"
-    "picking-svc:picking"
-)
+# After an error: `return 1` when the postgres entrypoint sources this file (it does when the
+# file is not executable), else `exit 1`.
+taraba_error() {
+    echo "init.sh: $*" >&2
+}
+
+# "name:schema" per [[service]] of services.toml. No TOML parser in the postgres image: this
+# reads the file's own simple shape (`key = "value"` lines under `[[service]]` headers).
+SERVICES_TOML="${TARABA_SERVICES_TOML:-$(dirname -- "${BASH_SOURCE[0]}")/../services.toml}"
+if [[ ! -r "$SERVICES_TOML" ]]; then
+    taraba_error "cannot read the list of services ${SERVICES_TOML} (set TARABA_SERVICES_TOML)"
+    return 1 2>/dev/null || exit 1
+fi
+mapfile -t SERVICES < <(awk -F'"' '
+    function flush() { if (in_service) print name ":" schema }
+    /^[ \t]*\[\[service\]\]/ { flush(); in_service = 1; name = ""; schema = ""; next }
+    /^[ \t]*\[/ { flush(); in_service = 0; next }
+    in_service && /^[ \t]*name[ \t]*=/ { name = $2 }
+    in_service && /^[ \t]*schema[ \t]*=/ { schema = $2 }
+    END { flush() }
+' "$SERVICES_TOML")
+if ((${#SERVICES[@]} == 0)); then
+    taraba_error "no [[service]] in ${SERVICES_TOML}"
+    return 1 2>/dev/null || exit 1
+fi
+for entry in "${SERVICES[@]}"; do
+    if [[ ! "$entry" =~ ^[a-z][a-z0-9-]*:[a-z_][a-z0-9_]*$ ]]; then
+        taraba_error "${SERVICES_TOML}: a service needs name = \"...\" and schema = \"...\" (got ${entry})"
+        return 1 2>/dev/null || exit 1
+    fi
+done
 
 taraba_psql() {
     psql -X -v ON_ERROR_STOP=1 --no-psqlrc --quiet --username "$ADMIN_USER" "$@"
@@ -46,8 +72,7 @@ for entry in "${SERVICES[@]}"; do
     fi
 done
 if ((${#missing[@]})); then
-    echo "init.sh: missing password variable(s): ${missing[*]}" >&2
-    # `return` when the postgres entrypoint sources this file (it is not executable), else exit.
+    taraba_error "missing password variable(s): ${missing[*]}"
     return 1 2>/dev/null || exit 1
 fi
 

@@ -22,7 +22,7 @@ OK = {"isError": False, "messages": [], "results": [{"vat_id": 1, "vat_rate": "0
 
 @pytest.fixture
 async def client(make_settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(make_settings(EmagGatewaySettings))
+    app = create_app(make_settings(EmagGatewaySettings, run_jobs=False))
     async with running_app(app) as http:
         yield http
 
@@ -131,7 +131,7 @@ async def test_journal_keeps_thirty_days(make_settings: Any) -> None:
     import sqlalchemy as sa
     from emag_gateway.journal import prune_journal
 
-    app = create_app(make_settings(EmagGatewaySettings))
+    app = create_app(make_settings(EmagGatewaySettings, run_jobs=False))
     async with running_app(app):
         runtime = app.state.runtime
         marker = f"prune-test/{uuid.uuid4().hex}"

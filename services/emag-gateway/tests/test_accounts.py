@@ -20,7 +20,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 async def gateway(make_settings: Any) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app = create_app(
-        make_settings(EmagGatewaySettings, gateway_public_url="https://erp.example.ro")
+        make_settings(
+            EmagGatewaySettings, gateway_public_url="https://erp.example.ro", run_jobs=False
+        )
     )
     async with running_app(app) as client:
         yield app, client

@@ -22,6 +22,7 @@ from taraba_platform.schemas import RequestModel, Text
 
 from emag_gateway.connection import ConnectionCheck, check_account_connection, platform_url
 from emag_gateway.crypto import CredentialsCipher
+from emag_gateway.jobs import create_job, wake_runner
 from emag_gateway.models import emag_accounts
 from emag_gateway.settings import EmagGatewaySettings
 
@@ -234,12 +235,16 @@ async def create_account(
                 .returning(*emag_accounts.c)
             )
         ).one()
+        # The first sync starts by itself; it commits (or not) with the account.
+        await create_job(session, row.id, "initial_sync")
         return 201, account_out(row, settings)
 
     try:
-        return await idempotent_write(request, session, idempotency_key, action)
+        response = await idempotent_write(request, session, idempotency_key, action)
     except IntegrityError:
         raise _name_taken(body.name) from None
+    wake_runner(request.app)
+    return response
 
 
 @router.get("", response_model=list[AccountOut], summary="List eMAG accounts")

@@ -98,3 +98,112 @@ emag_notifications = sa.Table(
     ),
     sa.Column("times_received", sa.Integer, nullable=False, server_default="1"),
 )
+
+# Background jobs (first sync, import) with per-step progress and a resumable cursor. A job is
+# leased by one process at a time; a lease that runs out (the process died) lets another
+# process pick the job up where its cursor says.
+emag_jobs = sa.Table(
+    "emag_jobs",
+    metadata,
+    sa.Column("id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("account_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("params", JSONB, nullable=False, server_default="{}"),
+    sa.Column("progress", JSONB, nullable=False, server_default="{}"),
+    sa.Column("cursor", JSONB, nullable=False, server_default="{}"),
+    sa.Column("error", sa.Text),
+    sa.Column("lease_owner", sa.Text),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column(
+        "created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column(
+        "updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+# The mirror of eMAG's reference data, per account (each platform has its own ids).
+emag_categories = sa.Table(
+    "emag_categories",
+    metadata,
+    sa.Column("account_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("emag_id", sa.BigInteger, primary_key=True),
+    sa.Column("parent_id", sa.BigInteger),
+    sa.Column("name", sa.Text),
+    sa.Column("is_allowed", sa.Boolean),
+    sa.Column("characteristics", JSONB, comment="null until read for a used category"),
+    sa.Column("family_types", JSONB),
+    sa.Column(
+        "synced_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+)
+
+emag_vat_rates = sa.Table(
+    "emag_vat_rates",
+    metadata,
+    sa.Column("account_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("vat_id", sa.BigInteger, primary_key=True),
+    sa.Column("rate", sa.Numeric(6, 4)),
+    sa.Column("name", sa.Text),
+    sa.Column("is_default", sa.Boolean),
+)
+
+emag_handling_times = sa.Table(
+    "emag_handling_times",
+    metadata,
+    sa.Column("account_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("days", sa.Integer, primary_key=True),
+)
+
+emag_couriers = sa.Table(
+    "emag_couriers",
+    metadata,
+    sa.Column("account_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("courier_account_id", sa.BigInteger, primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("courier_name", sa.Text),
+    sa.Column("raw", JSONB, nullable=False),
+)
+
+# The staging list: every eMAG offer of the account as last read, with its link state.
+emag_offers = sa.Table(
+    "emag_offers",
+    metadata,
+    sa.Column("account_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("offer_id", sa.BigInteger, primary_key=True),
+    sa.Column("part_number", sa.Text),
+    sa.Column("part_number_key", sa.Text),
+    sa.Column("eans", JSONB, nullable=False, server_default="[]"),
+    sa.Column("name", sa.Text),
+    sa.Column("brand", sa.Text),
+    sa.Column("category_id", sa.BigInteger),
+    sa.Column("raw", JSONB, nullable=False),
+    sa.Column(
+        "fetched_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Column("link_state", sa.Text, nullable=False, server_default="unlinked"),
+    sa.Column("product_id", UUID(as_uuid=True)),
+    sa.Column("link_rule", sa.Text),
+    sa.Column("candidates", JSONB, nullable=False, server_default="[]"),
+    sa.Column("warnings", JSONB, nullable=False, server_default="[]"),
+    sa.Column("reason", sa.Text),
+    sa.Column("imported_at", sa.DateTime(timezone=True)),
+)
+
+# Product <-> eMAG offer, per account. Later issues add the sync options and sync state.
+emag_listings = sa.Table(
+    "emag_listings",
+    metadata,
+    sa.Column("account_id", UUID(as_uuid=True), primary_key=True),
+    sa.Column("offer_id", sa.BigInteger, primary_key=True),
+    sa.Column("product_id", UUID(as_uuid=True), nullable=False),
+    sa.Column("link_rule", sa.Text, nullable=False),
+    sa.Column(
+        "linked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()
+    ),
+    sa.Index("ix_emag_listings_product", "product_id"),
+)

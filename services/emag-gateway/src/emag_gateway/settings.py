@@ -29,6 +29,18 @@ class EmagGatewaySettings(ServiceSettings):
         "account is built from it",
     )
     emag_http_timeout: float = Field(default=30.0, gt=0)
+    run_jobs: bool = Field(
+        default=True, description="Run background jobs (sync, import) in this process"
+    )
+    catalog_url: str = Field(
+        default="http://127.0.0.1:8001",
+        description="catalog-svc's base URL (the import calls its API)",
+    )
+    service_token: str = Field(
+        default="",
+        description="Bearer token (operator role) the "
+        "gateway presents to catalog-svc; development: the dev token",
+    )
     emag_journal_retention_days: int = Field(default=30, ge=1)
 
     def credentials_keys(self) -> list[str]:

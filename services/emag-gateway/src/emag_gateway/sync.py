@@ -1,0 +1,278 @@
+"""The first sync of an eMAG account: VAT rates, handling times, every offer (the staging
+list), the category tree with the characteristics of every category the offers use, and the
+courier accounts. Each page is stored together with the job's cursor, so a restart resumes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+
+from emag_gateway.accounts import load_account
+from emag_gateway.connection import client_for
+from emag_gateway.emag.client import EmagClient
+from emag_gateway.jobs import JobContext
+from emag_gateway.models import (
+    emag_categories,
+    emag_couriers,
+    emag_handling_times,
+    emag_offers,
+    emag_vat_rates,
+)
+
+PAGE_SIZE = 100
+STEPS = ["vat_rates", "handling_times", "offers", "categories", "characteristics", "couriers"]
+
+
+def _jsonable(raw: Any) -> Any:
+    return json.loads(json.dumps(raw, default=str))
+
+
+async def run_initial_sync(job: JobContext) -> None:
+    async with job.runtime.session_factory() as session:
+        account = await load_account(session, job.account_id)
+    client = client_for(job.app, account)
+    job.plan(STEPS)
+    for name, step in (
+        ("vat_rates", _vat_rates),
+        ("handling_times", _handling_times),
+        ("offers", _offers),
+        ("categories", _categories),
+        ("characteristics", _characteristics),
+        ("couriers", _couriers),
+    ):
+        progress = job.step(name)
+        if progress.status == "done":
+            continue  # finished before a restart
+        progress.status = "running"
+        await step(job, client)
+        progress.status = "done"
+        await job.checkpoint()
+
+
+async def _vat_rates(job: JobContext, client: EmagClient) -> None:
+    rates = await client.read_vat_rates()
+    async with job.runtime.session_factory() as session, session.begin():
+        for rate in rates:
+            stmt = insert(emag_vat_rates).values(
+                account_id=job.account_id,
+                vat_id=rate.id,
+                rate=rate.rate,
+                name=rate.name,
+                is_default=rate.is_default,
+            )
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[emag_vat_rates.c.account_id, emag_vat_rates.c.vat_id],
+                    set_={
+                        "rate": stmt.excluded.rate,
+                        "name": stmt.excluded.name,
+                        "is_default": stmt.excluded.is_default,
+                    },
+                )
+            )
+        job.step("vat_rates").done = job.step("vat_rates").total = len(rates)
+        await job.checkpoint(session)
+
+
+async def _handling_times(job: JobContext, client: EmagClient) -> None:
+    times = await client.read_handling_times()
+    async with job.runtime.session_factory() as session, session.begin():
+        for item in times:
+            await session.execute(
+                insert(emag_handling_times)
+                .values(account_id=job.account_id, days=item.value)
+                .on_conflict_do_nothing()
+            )
+        job.step("handling_times").done = job.step("handling_times").total = len(times)
+        await job.checkpoint(session)
+
+
+def _offer_row(account_id: Any, offer: Any) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "offer_id": offer.id,
+        "part_number": offer.part_number,
+        "part_number_key": offer.part_number_key,
+        "eans": list(offer.ean),
+        "name": offer.name,
+        "brand": offer.brand,
+        "category_id": offer.category_id,
+        "raw": _jsonable(offer.raw),
+        "fetched_at": datetime.now(UTC),
+    }
+
+
+async def _offers(job: JobContext, client: EmagClient) -> None:
+    progress = job.step("offers")
+    if "offers_started_at" not in job.cursor:
+        job.cursor["offers_started_at"] = datetime.now(UTC).isoformat()
+        job.cursor["offers_page"] = 1
+        progress.total = int((await client.count_product_offers()).no_of_items or 0)
+        progress.done = 0
+    while True:
+        page_number = int(job.cursor["offers_page"])
+        page = await client.read_product_offers(current_page=page_number, items_per_page=PAGE_SIZE)
+        async with job.runtime.session_factory() as session, session.begin():
+            if page:
+                stmt = insert(emag_offers).values([_offer_row(job.account_id, o) for o in page])
+                await session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[emag_offers.c.account_id, emag_offers.c.offer_id],
+                        set_={
+                            column: stmt.excluded[column]
+                            for column in (
+                                "part_number",
+                                "part_number_key",
+                                "eans",
+                                "name",
+                                "brand",
+                                "category_id",
+                                "raw",
+                                "fetched_at",
+                            )
+                        },
+                    )
+                )
+            progress.done += len(page)
+            job.cursor["offers_page"] = page_number + 1
+            finished = len(page) < PAGE_SIZE  # a short page ends the list; counts lie
+            if finished:
+                # Offers gone from eMAG since the last sync leave the staging list, unless
+                # they are linked (their listing keeps the history).
+                started = datetime.fromisoformat(job.cursor["offers_started_at"])
+                await session.execute(
+                    emag_offers.delete().where(
+                        emag_offers.c.account_id == job.account_id,
+                        emag_offers.c.fetched_at < started,
+                        emag_offers.c.link_state != "linked",
+                    )
+                )
+                progress.total = progress.done
+            await job.checkpoint(session)
+        if finished:
+            return
+
+
+async def _categories(job: JobContext, client: EmagClient) -> None:
+    progress = job.step("categories")
+    page_number = int(job.cursor.get("categories_page", 1))
+    while True:
+        page = await client.read_categories(current_page=page_number, items_per_page=PAGE_SIZE)
+        async with job.runtime.session_factory() as session, session.begin():
+            for category in page:
+                stmt = insert(emag_categories).values(
+                    account_id=job.account_id,
+                    emag_id=category.id,
+                    parent_id=category.parent_id,
+                    name=category.name,
+                    is_allowed=category.is_allowed,
+                )
+                await session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[emag_categories.c.account_id, emag_categories.c.emag_id],
+                        set_={
+                            "parent_id": stmt.excluded.parent_id,
+                            "name": stmt.excluded.name,
+                            "is_allowed": stmt.excluded.is_allowed,
+                            "synced_at": sa.func.now(),
+                        },
+                    )
+                )
+            progress.done += len(page)
+            page_number += 1
+            job.cursor["categories_page"] = page_number
+            if len(page) < PAGE_SIZE:
+                progress.total = progress.done
+            await job.checkpoint(session)
+        if len(page) < PAGE_SIZE:
+            return
+
+
+async def _characteristics(job: JobContext, client: EmagClient) -> None:
+    """Characteristics (allowed values, mandatory flags) of every category an offer uses."""
+    progress = job.step("characteristics")
+    async with job.runtime.session_factory() as session:
+        used = sorted(
+            (
+                await session.scalars(
+                    sa.select(emag_offers.c.category_id)
+                    .distinct()
+                    .where(
+                        emag_offers.c.account_id == job.account_id,
+                        emag_offers.c.category_id.is_not(None),
+                    )
+                )
+            ).all()
+        )
+    progress.total = len(used)
+    after = int(job.cursor.get("characteristics_after", -1))
+    for category_id in (c for c in used if c > after):
+        category = await client.read_category(category_id)
+        async with job.runtime.session_factory() as session, session.begin():
+            if category is None:
+                progress.errors += 1
+                progress.messages.append(
+                    f"category {category_id} used by offers is unknown to eMAG"
+                )
+            else:
+                stmt = insert(emag_categories).values(
+                    account_id=job.account_id,
+                    emag_id=category.id,
+                    parent_id=category.parent_id,
+                    name=category.name,
+                    is_allowed=category.is_allowed,
+                    characteristics=[
+                        _jsonable(c.raw)
+                        | {
+                            "id": c.id,
+                            "name": c.name,
+                            "is_mandatory": bool(c.is_mandatory),
+                            "values": c.values,
+                        }
+                        for c in category.characteristics
+                    ],
+                    family_types=[_jsonable(f.raw) for f in category.family_types],
+                )
+                await session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=[emag_categories.c.account_id, emag_categories.c.emag_id],
+                        set_={
+                            "characteristics": stmt.excluded.characteristics,
+                            "family_types": stmt.excluded.family_types,
+                            "name": stmt.excluded.name,
+                            "synced_at": sa.func.now(),
+                        },
+                    )
+                )
+            progress.done = sum(1 for c in used if c <= category_id)
+            job.cursor["characteristics_after"] = category_id
+            await job.checkpoint(session)
+
+
+async def _couriers(job: JobContext, client: EmagClient) -> None:
+    accounts = await client.read_courier_accounts()
+    async with job.runtime.session_factory() as session, session.begin():
+        for courier in accounts:
+            stmt = insert(emag_couriers).values(
+                account_id=job.account_id,
+                courier_account_id=courier.account_id,
+                name=courier.account_display_name,
+                courier_name=courier.courier_name,
+                raw=_jsonable(courier.raw),
+            )
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[emag_couriers.c.account_id, emag_couriers.c.courier_account_id],
+                    set_={
+                        "name": stmt.excluded.name,
+                        "courier_name": stmt.excluded.courier_name,
+                        "raw": stmt.excluded.raw,
+                    },
+                )
+            )
+        job.step("couriers").done = job.step("couriers").total = len(accounts)
+        await job.checkpoint(session)

@@ -14,7 +14,10 @@ from emag_gateway.main import create_app
 from emag_gateway.settings import EmagGatewaySettings
 from taraba_testing import ADMIN, OPERATOR, auth, running_app
 
+from .conftest import cancel_pending_jobs
+
 pytestmark = pytest.mark.integration
+
 
 EMAG = "http://emag.test/api-3"
 OK = {"isError": False, "messages": [], "results": [{"vat_id": 1, "vat_rate": "0.21"}]}
@@ -25,6 +28,7 @@ async def client(make_settings: Any) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings(EmagGatewaySettings, run_jobs=False))
     async with running_app(app) as http:
         yield http
+        await cancel_pending_jobs(app)
 
 
 async def add_account(client: httpx.AsyncClient, base_url: str = EMAG) -> str:

@@ -14,6 +14,8 @@ from emag_gateway.settings import EmagGatewaySettings
 from fastapi import FastAPI
 from taraba_testing import ADMIN, OPERATOR, auth, running_app
 
+from .conftest import cancel_pending_jobs
+
 pytestmark = pytest.mark.integration
 
 
@@ -26,6 +28,7 @@ async def gateway(make_settings: Any) -> AsyncIterator[tuple[FastAPI, httpx.Asyn
     )
     async with running_app(app) as client:
         yield app, client
+        await cancel_pending_jobs(app)
 
 
 def new_account(**overrides: Any) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from taraba_platform.schemas import RequestModel, Text
 from emag_gateway.connection import ConnectionCheck, check_account_connection, platform_url
 from emag_gateway.crypto import CredentialsCipher
 from emag_gateway.jobs import create_job, wake_runner
-from emag_gateway.models import emag_accounts
+from emag_gateway.models import emag_accounts, emag_jobs
 from emag_gateway.settings import EmagGatewaySettings
 
 Platform = Literal["ro", "bg", "hu"]
@@ -338,6 +338,14 @@ async def delete_account(account_id: uuid.UUID, session: SessionDep) -> Response
             emag_accounts.delete()
             .where(emag_accounts.c.id == account_id)
             .returning(emag_accounts.c.id)
+        )
+        # Its pending jobs have nothing left to do; a running one fails at its next call.
+        await session.execute(
+            emag_jobs.update()
+            .where(
+                emag_jobs.c.account_id == account_id, emag_jobs.c.status.in_(("queued", "running"))
+            )
+            .values(status="cancelled", finished_at=sa.func.now(), updated_at=sa.func.now())
         )
     if deleted is None:
         raise NotFound(f"eMAG account {account_id} does not exist", "account_id")

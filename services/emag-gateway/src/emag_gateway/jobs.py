@@ -143,22 +143,32 @@ class JobRunner:
         runtime: ServiceRuntime,
         handlers: dict[str, JobHandler],
         poll_interval: float = 1.0,
+        max_concurrent: int = 4,
     ) -> None:
         self.app = app
         self.runtime = runtime
         self.handlers = handlers
         self.poll_interval = poll_interval
+        self.max_concurrent = max_concurrent
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.wakeup = asyncio.Event()
 
     async def claim(self) -> Any:
         async with self.runtime.session_factory() as session, session.begin():
+            busy = emag_jobs.alias("busy")
             pending = (
                 sa.select(emag_jobs.c.id)
                 .where(
                     emag_jobs.c.status.in_(("queued", "running")),
                     sa.or_(
                         emag_jobs.c.lease_until.is_(None), emag_jobs.c.lease_until < sa.func.now()
+                    ),
+                    # One job per account at a time: a sync and an import never interleave.
+                    ~sa.exists().where(
+                        busy.c.account_id == emag_jobs.c.account_id,
+                        busy.c.id != emag_jobs.c.id,
+                        busy.c.lease_owner.is_not(None),
+                        busy.c.lease_until > sa.func.now(),
                     ),
                 )
                 .order_by(emag_jobs.c.created_at)
@@ -183,18 +193,32 @@ class JobRunner:
             ).first()
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                job = await self.claim()
-            except Exception:
-                log.exception("could not claim a job")
-                job = None
-            if job is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self.poll_interval)
-                self.wakeup.clear()
-                continue
-            await self.run(job)
+        """Up to `max_concurrent` jobs at once (one per account), so a slow or failing account
+        never holds up another's sync or import."""
+        slots = asyncio.Semaphore(self.max_concurrent)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                await slots.acquire()
+                try:
+                    job = await self.claim()
+                except Exception:
+                    log.exception("could not claim a job")
+                    job = None
+                if job is None:
+                    slots.release()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wakeup.wait(), self.poll_interval)
+                    self.wakeup.clear()
+                    continue
+                task = asyncio.create_task(self.run(job), name=f"emag-job-{job.id}")
+                running.add(task)
+                task.add_done_callback(running.discard)
+                task.add_done_callback(lambda _: slots.release())
+        finally:
+            for task in list(running):
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def run(self, job: Any) -> None:
         context = JobContext(self.app, self.runtime, job, self.owner)
@@ -227,7 +251,10 @@ class JobRunner:
                     cursor=context.cursor,
                     lease_owner=None,
                     # A job that will be retried waits a little: the fault may need a moment.
-                    lease_until=(sa.func.now() + sa.text("interval '5 seconds'"))
+                    lease_until=(
+                        sa.func.now()
+                        + sa.func.make_interval(0, 0, 0, 0, 0, 0, min(300, 5 * job.attempts**2))
+                    )
                     if status == "queued"
                     else None,
                     finished_at=sa.func.now() if status in ("done", "failed") else None,

@@ -35,7 +35,7 @@ test: install infra
 	$(UV) run --no-sync pytest -n $(PYTEST_WORKERS) --dist loadfile -q
 
 test-unit: install
-	$(UV) run --no-sync pytest -q -m "not integration and not e2e" libs/contracts services/stock-svc/tests/test_domain.py
+	$(UV) run --no-sync pytest -q -m "not integration and not e2e" libs/contracts services/stock-svc/tests/test_domain.py services/catalog-svc/tests/test_domain.py services/catalog-svc/tests/test_matching.py services/emag-gateway/tests/test_import_item.py services/emag-gateway/tests/test_emag_client.py services/emag-gateway/tests/test_emag_parsing.py services/emag-gateway/tests/test_emag_ratelimit.py
 
 lint: install
 	$(UV) run --no-sync ruff check .

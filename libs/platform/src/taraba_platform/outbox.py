@@ -72,6 +72,44 @@ async def add_event(
     return envelope
 
 
+async def add_events(
+    session: AsyncSession,
+    events: Sequence[tuple[Event, str, int]],
+    *,
+    source: str,
+    schema: str,
+) -> list[Envelope]:
+    """Write many `(event, subject, sequence)` to the outbox in the session's transaction:
+    one multi-row INSERT and one NOTIFY, for bulk writes that emit an event per row."""
+    envelopes = [
+        new_envelope(
+            event,
+            source=source,
+            subject=subject,
+            sequence=sequence,
+            correlation_id=correlation_id_var.get(),
+            causation_id=causation_id_var.get(),
+        )
+        for event, subject, sequence in events
+    ]
+    if not envelopes:
+        return envelopes
+    await session.execute(
+        sa.text(
+            f'INSERT INTO "{schema}".outbox (message_id, routing_key, envelope) '
+            "VALUES (:message_id, :routing_key, CAST(:envelope AS jsonb))"
+        ),
+        [
+            {"message_id": e.id, "routing_key": e.routing_key, "envelope": e.model_dump_json()}
+            for e in envelopes
+        ],
+    )
+    await session.execute(
+        sa.text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(schema)}
+    )
+    return envelopes
+
+
 @dataclass(frozen=True)
 class OutboxStats:
     backlog: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from taraba_platform.http import create_service_app
 
+from catalog_svc.api import router
 from catalog_svc.settings import CatalogSvcSettings
 
 
@@ -17,4 +18,5 @@ def create_app(settings: CatalogSvcSettings | None = None) -> FastAPI:
             "Products, their codes (SKU, EANs, additional codes, PNKs), internal categories "
             "and characteristics. Runs the eMAG import matching."
         ),
+        routers=[router],
     )

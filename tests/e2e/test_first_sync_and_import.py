@@ -1,0 +1,181 @@
+"""Issue 4 end to end: seed the sandbox, add the account (the first sync starts by itself),
+import the staged offers into catalog-svc, through the real database and broker. The catalog
+ends with exactly one product per eMAG product; products that existed are linked, not
+duplicated; images and characteristics come across; a second import creates nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from catalog_svc.main import create_app as create_catalog
+from catalog_svc.settings import CatalogSvcSettings
+from emag_gateway.main import create_app as create_gateway
+from emag_gateway.settings import EmagGatewaySettings
+from taraba_testing import ADMIN, OPERATOR, auth, eventually, running_app
+
+from tests.sandbox_process import running_sandbox
+
+pytestmark = pytest.mark.e2e
+OFFERS = 150
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[str]:
+    with running_sandbox() as url:
+        yield url
+
+
+async def wait_done(gateway: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    async def finished() -> dict[str, Any] | None:
+        job: dict[str, Any] = (
+            await gateway.get(f"/api/v1/emag/jobs/{job_id}", headers=auth(OPERATOR))
+        ).json()
+        assert job["status"] != "failed", job
+        return job if job["status"] == "done" else None
+
+    return await eventually(finished, timeout=90, message=f"job {job_id} did not finish")
+
+
+async def staged(gateway: httpx.AsyncClient, account_id: str) -> list[dict[str, Any]]:
+    page = (
+        await gateway.get(
+            f"/api/v1/emag/accounts/{account_id}/offers",
+            params={"limit": 500},
+            headers=auth(OPERATOR),
+        )
+    ).json()
+    items: list[dict[str, Any]] = page["items"]
+    return items
+
+
+async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
+    sandbox: str, make_settings: Any
+) -> None:
+    username = f"import-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=sandbox, timeout=60) as admin:
+        seeded = await admin.post(
+            "/sandbox/accounts",
+            json={
+                "username": username,
+                "password": "pw",
+                "platform": "RO",
+                "seed": True,
+                "seed_value": 23,
+                "offers": OFFERS,
+            },
+        )
+        assert seeded.status_code == 201, seeded.text
+        listing = (
+            await admin.get(f"/sandbox/accounts/{username}/offers", params={"limit": OFFERS})
+        ).json()
+    emag_offers = listing["items"] if isinstance(listing, dict) else listing
+    by_sku = next(o for o in emag_offers if o.get("part_number"))
+    by_ean = next(o for o in emag_offers if o.get("ean") and o["id"] != by_sku["id"])
+
+    catalog_app = create_catalog(make_settings(CatalogSvcSettings))
+    async with running_app(catalog_app) as catalog:
+        # Two products the seller already has: one with eMAG's part number as its SKU, one
+        # carrying the EAN of another eMAG offer.
+        sku_product = (
+            await catalog.post(
+                "/api/v1/products",
+                json={"sku": by_sku["part_number"], "name": "Already in the ERP (by SKU)"},
+                headers=auth(ADMIN),
+            )
+        ).json()
+        ean = by_ean["ean"][0] if isinstance(by_ean["ean"], list) else by_ean["ean"]
+        ean_product = await catalog.post(
+            "/api/v1/products",
+            json={
+                "sku": f"ERP-{uuid.uuid4().hex[:8]}",
+                "name": "Already in the ERP (by EAN)",
+                "eans": [ean],
+            },
+            headers=auth(ADMIN),
+        )
+        assert ean_product.status_code == 201, ean_product.text
+        ean_product_id = ean_product.json()["id"]
+
+        gateway_app = create_gateway(
+            make_settings(EmagGatewaySettings, service_token=OPERATOR),
+            catalog_transport=httpx.ASGITransport(app=catalog_app),
+        )
+        async with running_app(gateway_app) as gateway:
+            account = (
+                await gateway.post(
+                    "/api/v1/emag/accounts",
+                    json={
+                        "name": username,
+                        "platform": "ro",
+                        "username": username,
+                        "password": "pw",
+                        "base_url": f"{sandbox}/api-3",
+                    },
+                    headers=auth(ADMIN),
+                )
+            ).json()
+            jobs = (
+                await gateway.get(
+                    "/api/v1/emag/jobs",
+                    params={"account_id": account["id"]},
+                    headers=auth(OPERATOR),
+                )
+            ).json()
+            await wait_done(gateway, jobs[0]["id"])
+            assert len(await staged(gateway, account["id"])) == OFFERS
+
+            job = await gateway.post(
+                f"/api/v1/emag/accounts/{account['id']}/offers/import",
+                json={},
+                headers=auth(OPERATOR),
+            )
+            assert job.status_code == 202, job.text
+            done = await wait_done(gateway, job.json()["id"])
+            (step,) = done["steps"]
+            assert step["done"] == step["total"] == OFFERS
+
+            rows = {o["offer_id"]: o for o in await staged(gateway, account["id"])}
+            assert {o["link_state"] for o in rows.values()} == {"linked"}, [
+                (o["offer_id"], o["link_state"], o["reason"])
+                for o in rows.values()
+                if o["link_state"] != "linked"
+            ]
+            assert rows[by_sku["id"]]["product_id"] == sku_product["id"]
+            assert rows[by_sku["id"]]["link_rule"] == "sku"
+            assert rows[by_ean["id"]]["product_id"] == ean_product_id
+            assert rows[by_ean["id"]]["link_rule"] == "ean"
+            product_ids = {o["product_id"] for o in rows.values()}
+            assert len(product_ids) == OFFERS, "one product per distinct eMAG product"
+
+            created = next(o for o in rows.values() if o["link_rule"] == "created")
+            product = (
+                await catalog.get(
+                    f"/api/v1/products/{created['product_id']}", headers=auth(OPERATOR)
+                )
+            ).json()
+            assert product["images"] and product["characteristics"]
+            assert product["pnks"].get("ro") == created["part_number_key"]
+            untouched = (
+                await catalog.get(f"/api/v1/products/{sku_product['id']}", headers=auth(OPERATOR))
+            ).json()
+            assert untouched["name"] == "Already in the ERP (by SKU)", "details left alone"
+
+            total_before = (
+                await catalog.get("/api/v1/products", params={"limit": 1}, headers=auth(OPERATOR))
+            ).json()["total"]
+            again = await gateway.post(
+                f"/api/v1/emag/accounts/{account['id']}/offers/import",
+                json={},
+                headers=auth(OPERATOR),
+            )
+            await wait_done(gateway, again.json()["id"])
+            total_after = (
+                await catalog.get("/api/v1/products", params={"limit": 1}, headers=auth(OPERATOR))
+            ).json()["total"]
+            assert total_after == total_before, "importing twice creates nothing new"
+            rows_again = {o["offer_id"]: o for o in await staged(gateway, account["id"])}
+            assert {o["product_id"] for o in rows_again.values()} == product_ids

@@ -11,7 +11,7 @@ export
 help:
 	@echo "make run    install, start PostgreSQL+RabbitMQ if needed, migrate, run all services"
 	@echo "make test   the whole test suite against the real PostgreSQL and RabbitMQ"
-	@echo "make bench  benchmarks: backbone, eMAG client per rate bucket, sandbox capacity"
+	@echo "make bench  benchmarks: backbone, eMAG client, sandbox, first sync + import, catalog bulk"
 	@echo "make lint   ruff and mypy"
 
 uv:
@@ -46,6 +46,8 @@ bench: install infra
 	$(UV) run --no-sync python bench/backbone_bench.py
 	$(UV) run --no-sync python bench/emag_client_bench.py
 	$(UV) run --no-sync python bench/sandbox_capacity.py --seconds 8
+	$(UV) run --no-sync python bench/first_sync_bench.py --offers 10000
+	$(UV) run --no-sync python bench/catalog_bulk_bench.py --products 20000
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

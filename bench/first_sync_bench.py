@@ -35,8 +35,9 @@ USER = "bench-sync"
 async def wait_job(gateway: httpx.AsyncClient, job_id: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job: dict[str, Any] = (await gateway.get(f"/api/v1/emag/jobs/{job_id}",
-                                                 headers=auth(ADMIN))).json()
+        job: dict[str, Any] = (
+            await gateway.get(f"/api/v1/emag/jobs/{job_id}", headers=auth(ADMIN))
+        ).json()
         if job["status"] in ("done", "failed"):
             return job
         await asyncio.sleep(0.5)
@@ -47,36 +48,75 @@ async def run(offers: int, database: str) -> None:
     port = free_port()
     sandbox = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-        [sys.executable, "-m", "uvicorn", "emag_sandbox.main:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "emag_sandbox.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         env=dict(os.environ),
     )
-    common: dict[str, Any] = {"db_name": database, "bus_namespace": f"bench-{uuid.uuid4().hex[:6]}",
-                              "auth_tokens": TEST_TOKENS, "log_level": "WARNING",
-                              "environment": "test"}
+    common: dict[str, Any] = {
+        "db_name": database,
+        "bus_namespace": f"bench-{uuid.uuid4().hex[:6]}",
+        "auth_tokens": TEST_TOKENS,
+        "log_level": "WARNING",
+        "environment": "test",
+    }
     try:
         await wait_ready(sandbox)
         async with httpx.AsyncClient(base_url=sandbox, timeout=600) as admin:
-            seeded = await admin.post("/sandbox/accounts", json={
-                "username": USER, "password": "pw", "seed": True, "offers": offers})
+            seeded = await admin.post(
+                "/sandbox/accounts",
+                json={"username": USER, "password": "pw", "seed": True, "offers": offers},
+            )
             seeded.raise_for_status()
         catalog = create_catalog(CatalogSvcSettings(**common))
         async with running_app(catalog):
             gateway_app = create_gateway(
                 EmagGatewaySettings(**common, service_token="test-operator-token"),
-                catalog_transport=httpx.ASGITransport(app=catalog))
+                catalog_transport=httpx.ASGITransport(app=catalog),
+            )
             async with running_app(gateway_app) as gateway:
                 started = time.perf_counter()
-                account = (await gateway.post("/api/v1/emag/accounts", json={
-                    "name": "bench", "platform": "ro", "username": USER, "password": "pw",
-                    "base_url": f"{sandbox}/api-3"}, headers=auth(ADMIN))).json()
-                jobs = (await gateway.get("/api/v1/emag/jobs", params={
-                    "account_id": account["id"]}, headers=auth(ADMIN))).json()
+                account = (
+                    await gateway.post(
+                        "/api/v1/emag/accounts",
+                        json={
+                            "name": "bench",
+                            "platform": "ro",
+                            "username": USER,
+                            "password": "pw",
+                            "base_url": f"{sandbox}/api-3",
+                        },
+                        headers=auth(ADMIN),
+                    )
+                ).json()
+                jobs = (
+                    await gateway.get(
+                        "/api/v1/emag/jobs",
+                        params={"account_id": account["id"]},
+                        headers=auth(ADMIN),
+                    )
+                ).json()
                 sync = await wait_job(gateway, jobs[0]["id"], 3600)
                 sync_seconds = time.perf_counter() - started
                 started = time.perf_counter()
-                job = (await gateway.post(f"/api/v1/emag/accounts/{account['id']}/offers/import",
-                                          json={}, headers=auth(ADMIN))).json()
+                job = (
+                    await gateway.post(
+                        f"/api/v1/emag/accounts/{account['id']}/offers/import",
+                        json={},
+                        headers=auth(ADMIN),
+                    )
+                ).json()
                 imported = await wait_job(gateway, job["id"], 3600)
                 import_seconds = time.perf_counter() - started
     finally:
@@ -86,19 +126,24 @@ async def run(offers: int, database: str) -> None:
     floor = pages / 3.0
     steps = {s["name"]: s for s in sync["steps"]}
     print(f"First sync and import of {offers} eMAG offers against the sandbox (limits on)")
-    print(f"  sync status {sync['status']}: offers {steps['offers']['done']}, categories "
-          f"{steps['categories']['done']}, characteristics of {steps['characteristics']['done']}"
-          f" used categories")
+    print(
+        f"  sync status {sync['status']}: offers {steps['offers']['done']}, categories "
+        f"{steps['categories']['done']}, characteristics of {steps['characteristics']['done']}"
+        f" used categories"
+    )
     print(f"  first sync            : {sync_seconds:7.1f} s")
     print(f"  floor (offer reads)   : {floor:7.1f} s  ({pages} pages of 100 at 3 req/s)")
     print(f"  ratio sync / floor    : {sync_seconds / floor:7.2f}x")
-    print(f"  import into catalog   : {import_seconds:7.1f} s  ({imported['status']}, "
-          f"{offers / import_seconds:.0f} offers/s)")
+    print(
+        f"  import into catalog   : {import_seconds:7.1f} s  ({imported['status']}, "
+        f"{offers / import_seconds:.0f} offers/s)"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--offers", type=int, default=10_000)
     args = parser.parse_args()
     database = create_test_database()

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,7 +16,7 @@ import httpx
 from emag_gateway.emag.client import EmagClient
 from emag_gateway.emag.journal import MemoryRecorder
 from emag_gateway.emag.ratelimit import LimiterRegistry
-from sandbox_capacity import free_port, wait_ready
+from taraba_testing.sandbox import running_sandbox
 
 USER, PASSWORD = "bench-client", "bench-client-pass"
 
@@ -31,27 +28,7 @@ async def measure(calls: int, call: Callable[[], Awaitable[Any]]) -> float:
 
 
 async def run(shared_calls: int, order_calls: int) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "emag_sandbox.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=dict(os.environ),
-    )
-    try:
-        await wait_ready(base)
+    with running_sandbox() as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as admin:
             (
                 await admin.post(
@@ -76,18 +53,11 @@ async def run(shared_calls: int, order_calls: int) -> None:
                 )
             ).json()
             rejected = len(log["items"] if isinstance(log, dict) else log)
-        print("eMAG client vs the sandbox, eMAG's limits enforced, calls fired concurrently")
-        print(f"{'bucket':28} {'calls':>6} {'calls/s':>8} {'limit':>6} {'ratio':>6}")
-        print(
-            f"{'everything else (3/s)':28} {shared_calls:6d} {shared:8.2f} {3:6d} {shared / 3:6.2f}"
-        )
-        print(
-            f"{'order routes (12/s)':28} {order_calls:6d} {orders:8.2f} {12:6d} {orders / 12:6.2f}"
-        )
-        print(f"429 answers from the sandbox: {rejected}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    print("eMAG client vs the sandbox, eMAG's limits enforced, calls fired concurrently")
+    print(f"{'bucket':28} {'calls':>6} {'calls/s':>8} {'limit':>6} {'ratio':>6}")
+    print(f"{'everything else (3/s)':28} {shared_calls:6d} {shared:8.2f} {3:6d} {shared / 3:6.2f}")
+    print(f"{'order routes (12/s)':28} {order_calls:6d} {orders:8.2f} {12:6d} {orders / 12:6.2f}")
+    print(f"429 answers from the sandbox: {rejected}")
 
 
 def main() -> None:

@@ -12,9 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
-import subprocess
-import sys
 import time
 import uuid
 from typing import Any
@@ -24,10 +21,10 @@ from catalog_svc.main import create_app as create_catalog
 from catalog_svc.settings import CatalogSvcSettings
 from emag_gateway.main import create_app as create_gateway
 from emag_gateway.settings import EmagGatewaySettings
-from sandbox_capacity import free_port, wait_ready
 from taraba_testing import ADMIN, auth, running_app
 from taraba_testing.helpers import TEST_TOKENS
 from taraba_testing.infra import create_test_database, drop_test_database
+from taraba_testing.sandbox import running_sandbox
 
 USER = "bench-sync"
 
@@ -45,34 +42,14 @@ async def wait_job(gateway: httpx.AsyncClient, job_id: str, timeout: float) -> d
 
 
 async def run(offers: int, database: str) -> None:
-    port = free_port()
-    sandbox = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "emag_sandbox.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=dict(os.environ),
-    )
     common: dict[str, Any] = {
         "db_name": database,
-        "bus_namespace": f"bench-{uuid.uuid4().hex[:6]}",
         "auth_tokens": TEST_TOKENS,
+        "bus_namespace": f"bench-{uuid.uuid4().hex[:6]}",
         "log_level": "WARNING",
         "environment": "test",
     }
-    try:
-        await wait_ready(sandbox)
+    with running_sandbox() as sandbox:
         async with httpx.AsyncClient(base_url=sandbox, timeout=600) as admin:
             seeded = await admin.post(
                 "/sandbox/accounts",
@@ -119,9 +96,6 @@ async def run(offers: int, database: str) -> None:
                 ).json()
                 imported = await wait_job(gateway, job["id"], 3600)
                 import_seconds = time.perf_counter() - started
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     pages = math.ceil(offers / 100) + (1 if offers % 100 == 0 else 0)
     floor = pages / 3.0
     steps = {s["name"]: s for s in sync["steps"]}

@@ -11,38 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+from taraba_testing.sandbox import running_sandbox
 
 AUTH = ("bench", "bench-pass")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-async def wait_ready(base: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get(f"{base}/sandbox/health")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the sandbox did not start")
 
 
 async def scenario(
@@ -86,28 +63,7 @@ async def scenario(
 
 
 async def run(seconds: float, concurrency: int) -> list[dict[str, Any]]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, EMAG_SANDBOX_RATE_LIMITS_ENABLED="false")
-    server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "emag_sandbox.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    try:
-        await wait_ready(base)
+    with running_sandbox(rate_limits_enabled="false") as base:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
             created = await client.post(
@@ -147,9 +103,6 @@ async def run(seconds: float, concurrency: int) -> list[dict[str, Any]]:
             ):
                 results.append(await scenario(client, name, maker, seconds, concurrency))
             return results
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def main() -> None:

@@ -14,8 +14,7 @@ import pytest
 from emag_gateway.emag.client import EmagClient
 from emag_gateway.emag.journal import MemoryRecorder
 from emag_gateway.emag.ratelimit import LimiterRegistry
-
-from tests.sandbox_process import running_sandbox
+from taraba_testing.sandbox import running_sandbox
 
 pytestmark = pytest.mark.e2e
 

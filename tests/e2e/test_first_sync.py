@@ -12,8 +12,7 @@ import pytest
 from emag_gateway.main import create_app
 from emag_gateway.settings import EmagGatewaySettings
 from taraba_testing import ADMIN, OPERATOR, auth, eventually, running_app
-
-from tests.sandbox_process import running_sandbox
+from taraba_testing.sandbox import running_sandbox
 
 pytestmark = pytest.mark.e2e
 

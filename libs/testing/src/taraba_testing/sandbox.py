@@ -1,4 +1,7 @@
-"""Run the eMAG sandbox as its own process (as eMAG is to Taraba: a server over HTTP)."""
+"""Run the eMAG sandbox as its own process, as eMAG is to Taraba: a server over HTTP.
+
+Started by its command line, never imported: the sandbox shares no code with Taraba.
+"""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import uuid
 import httpx
 
 STOCK = os.environ.get("TARABA_DEMO_STOCK_URL", "http://127.0.0.1:8002")
+CATALOG = os.environ.get("TARABA_DEMO_CATALOG_URL", "http://127.0.0.1:8001")
 SANDBOX = os.environ.get("TARABA_DEMO_SANDBOX_URL", "http://127.0.0.1:8010")
 # The sandbox seeds this seller (EMAG_SANDBOX_SEED_DEMO=true in the Procfile).
 SANDBOX_USER, SANDBOX_PASSWORD = "taraba-demo", "taraba-demo-pass"
@@ -96,6 +97,39 @@ async def emag_account(client: httpx.AsyncClient) -> None:
     say(
         f"eMAG account {account['name']!r} -> {account['api_url']}: connection {check['kind']}"
         f" ({check['message']})"
+    )
+    await sync_and_import(client, account["id"])
+
+
+async def wait_job(client: httpx.AsyncClient, job_id: str) -> dict[str, object]:
+    job: dict[str, object] = {}
+    for _ in range(600):
+        job = (await client.get(f"{GATEWAY}/api/v1/emag/jobs/{job_id}", headers=HEADERS)).json()
+        if job["status"] in ("done", "failed"):
+            break
+        await asyncio.sleep(0.5)
+    return job
+
+
+async def sync_and_import(client: httpx.AsyncClient, account_id: str) -> None:
+    """The first sync (or a fresh one), then the sandbox's offers into the catalog."""
+    sync = (
+        await client.post(f"{GATEWAY}/api/v1/emag/accounts/{account_id}/sync", headers=HEADERS)
+    ).json()
+    job = await wait_job(client, str(sync["id"]))
+    say(f"first sync of the eMAG account: {job.get('status')}")
+    imported = (
+        await client.post(
+            f"{GATEWAY}/api/v1/emag/accounts/{account_id}/offers/import", json={}, headers=HEADERS
+        )
+    ).json()
+    job = await wait_job(client, str(imported["id"]))
+    products = (
+        await client.get(f"{CATALOG}/api/v1/products", params={"limit": 1}, headers=HEADERS)
+    ).json()
+    say(
+        f"eMAG offers imported into the catalog: {job.get('status')}; the catalog has "
+        f"{products['total']} products"
     )
 
 

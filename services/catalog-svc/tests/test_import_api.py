@@ -230,8 +230,8 @@ async def test_bad_input_is_imported_with_warnings_or_held_never_failing_the_bat
         emag_offer("no-pn", codes=[], pnk=new_pnk()),
         emag_offer("category", category_name="Categorie necunoscuta"),
         emag_offer("taken-ean", codes=[new_sku()], eans=[taken_ean]),
-        emag_offer("dup-1", eans=[dup_ean]),
-        emag_offer("dup-2", eans=[dup_ean]),
+        emag_offer("dup-1", eans=[dup_ean], pnk="D5DUP0001"),
+        emag_offer("dup-2", eans=[dup_ean], pnk="D5DUP0002"),
         emag_offer("bad-ean", eans=["5901234123458", "abc"]),
         emag_offer("chars", characteristics={"Culoare": [{"x": 1}], "Greutate": 1.5}),
         emag_offer("html", description="<p>ok</p><script>alert(1)</script>"),
@@ -270,8 +270,10 @@ async def test_bad_input_is_imported_with_warnings_or_held_never_failing_the_bat
     assert (results["taken-ean"]["outcome"], results["taken-ean"]["rule"]) == ("linked", "ean")
     assert results["taken-ean"]["product_id"] == holder["id"]
     assert results["dup-1"]["outcome"] == "created"
-    assert (results["dup-2"]["outcome"], results["dup-2"]["rule"]) == ("linked", "ean")
-    assert results["dup-2"]["product_id"] == results["dup-1"]["product_id"]
+    # Two eMAG products sharing an EAN are never merged into one catalog product.
+    assert results["dup-2"]["outcome"] == "ambiguous"
+    assert results["dup-2"]["candidates"] == [results["dup-1"]["product_id"]]
+    assert "D5DUP0001" in results["dup-2"]["reason"]
     assert results["bad-ean"]["outcome"] == "created" and warned("bad-ean", "check digit")
     assert (await catalog.get(results["bad-ean"]["product_id"]))["eans"] == []
     assert results["chars"]["outcome"] == "created" and warned("chars", "dropped")

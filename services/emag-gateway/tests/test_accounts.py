@@ -198,3 +198,48 @@ async def test_notification_callback_needs_the_secret_and_counts_repeats(
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "order_id"
     cancelled = await client.get(f"{url}/cancelled", params={"order_id": 1234})
     assert cancelled.json()["times_received"] == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status"),
+    [
+        ("GET", "/api/v1/emag/calls/99999999999999999999", None, 422),
+        ("GET", "/api/v1/emag/calls?route=%00", None, 400),
+        (
+            "POST",
+            "/api/v1/emag/accounts",
+            {
+                "name": "x",
+                "platform": "ro",
+                "username": "u",
+                "password": "p",
+                "base_url": "http://user:pw@emag.test/api-3",
+            },
+            422,
+        ),
+    ],
+)
+async def test_bad_input_is_a_4xx_never_a_500(
+    gateway: tuple[FastAPI, httpx.AsyncClient],
+    method: str,
+    url: str,
+    body: dict[str, Any] | None,
+    status: int,
+) -> None:
+    _, client = gateway
+    response = await client.request(method, url, json=body, headers=auth(ADMIN))
+    assert response.status_code == status, response.text
+    assert "pw@" not in response.text
+
+
+async def test_import_refuses_offer_ids_out_of_range(
+    gateway: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    _, client = gateway
+    account = await create(client)
+    response = await client.post(
+        f"/api/v1/emag/accounts/{account['id']}/offers/import",
+        json={"offer_ids": [10**23]},
+        headers=auth(ADMIN),
+    )
+    assert response.status_code == 422 and response.json()["error"]["field"] == "offer_ids.0"

@@ -45,7 +45,7 @@ def staged(**overrides: Any) -> Any:
 def test_maps_codes_texts_images_characteristics_vat_and_warranty() -> None:
     item = import_item(staged(), {6506: "Material"}, {2: "0.2100"}, {506: "Laptop stands"})
     assert item["key"] == "1001"
-    assert item["codes"] == ["LS-100", "1001"]
+    assert item["codes"] == ["LS-100"], "the offer id is a code only without a part number"
     assert item["eans"] == ["5941234567891"] and item["pnk"] == "D5ABC123"
     product = item["product"]
     assert product["images"] == ["https://img/1.jpg", "https://img/2.jpg"], "main image first"

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -71,6 +72,23 @@ class RequestContextMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            # PostgreSQL cannot store or compare a NUL character: refuse it up front.
+            body = json.dumps(
+                error_body("invalid_character", "the URL contains a NUL character (%00)", "query")
+            ).encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 400,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
             return
         incoming = dict(scope.get("headers") or []).get(b"x-correlation-id", b"").decode("latin-1")
         correlation_id = (
@@ -180,6 +198,19 @@ def install_error_handlers(app: FastAPI) -> None:
             {"field": _field_of(e["loc"]), "message": e["msg"], "type": e["type"]} for e in errors
         ]
         return JSONResponse(body, 422)
+
+    @app.exception_handler(sqlalchemy.exc.DataError)
+    async def data_error(_: Request, exc: sqlalchemy.exc.DataError) -> JSONResponse:
+        # A value that passed validation but that PostgreSQL refuses (out of range, a NUL
+        # character): the client's input, so a 4xx, never a 500.
+        log.warning("database refused a value", extra={"error": str(exc.orig)[:300]})
+        return JSONResponse(
+            error_body(
+                "invalid_value",
+                "a value is out of range or contains characters that cannot be stored",
+            ),
+            422,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -232,7 +232,11 @@ def clean_offer(offer: OfferData) -> CleanOffer:
             if isinstance(offer.vat_rate, bool):
                 raise ValueError
             vat = Decimal(str(offer.vat_rate))
-            if not vat.is_finite() or not 0 <= vat < 1:
+            if not vat.is_finite():
+                raise ValueError
+            # Rounded to what is stored (4 places) before the check: 0.99999 is 1.0000.
+            vat = vat.quantize(Decimal("0.0001"))
+            if not 0 <= vat < 1:
                 raise ValueError
         except (InvalidOperation, ValueError):
             warnings.append(f"VAT rate {offer.vat_rate!r} is not a fraction such as 0.21; ignored")
@@ -546,6 +550,27 @@ def plan_import(
                 )
                 continue
             state = working(match.product_id)
+            current_pnk = state.pnks.get(platform)
+            if (
+                match.rule == "ean"
+                and offer.pnk
+                and current_pnk
+                and current_pnk.upper() != offer.pnk.upper()
+            ):
+                # An EAN shared by two different eMAG products: linking would merge them into
+                # one catalog product, so it is never guessed (B5). The seller's own codes (SKU,
+                # additional codes) are deliberate and still link, with a warning.
+                results.append(
+                    ImportResult(
+                        offer.key,
+                        "ambiguous",
+                        candidates=[state.id],
+                        warnings=offer.warnings,
+                        reason=f"its {match.rule} matches product {state.id}, which is already "
+                        f"eMAG product {current_pnk}; this offer is eMAG product {offer.pnk}",
+                    )
+                )
+                continue
             details = _apply_details(state, offer, view) if update_details else False
             _store_pnk(platform, state, offer, view)
             results.append(

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from taraba_platform.auth import require_role
@@ -50,6 +50,15 @@ SyncInterval = Annotated[
 ]
 
 
+def _no_credentials_in_url(value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+    if value is not None and (value.username or value.password):
+        raise ValueError(
+            "must not contain a user name or password: send them as username "
+            "and password, which are stored encrypted"
+        )
+    return value
+
+
 class SyncSettings(RequestModel):
     stock_warehouse_ids: list[uuid.UUID] = Field(
         default_factory=list,
@@ -78,7 +87,7 @@ class AccountIn(SyncSettings):
     platform: Platform
     username: Text = Field(min_length=1, max_length=200)
     password: Text = Field(min_length=1, max_length=200)
-    base_url: AnyHttpUrl | None = Field(
+    base_url: Annotated[AnyHttpUrl | None, AfterValidator(_no_credentials_in_url)] = Field(
         default=None,
         description="Overrides the platform's API URL, e.g. the sandbox's "
         "http://127.0.0.1:8010/api-3",
@@ -89,7 +98,7 @@ class AccountPatch(RequestModel):
     name: Text | None = Field(default=None, min_length=1, max_length=100)
     username: Text | None = Field(default=None, min_length=1, max_length=200)
     password: Text | None = Field(default=None, min_length=1, max_length=200)
-    base_url: AnyHttpUrl | None = None
+    base_url: Annotated[AnyHttpUrl | None, AfterValidator(_no_credentials_in_url)] = None
     use_platform_url: bool = Field(default=False, description="Drop the base_url override")
     stock_warehouse_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
     price_warehouse_id: uuid.UUID | None = None
@@ -345,7 +354,13 @@ async def delete_account(account_id: uuid.UUID, session: SessionDep) -> Response
             .where(
                 emag_jobs.c.account_id == account_id, emag_jobs.c.status.in_(("queued", "running"))
             )
-            .values(status="cancelled", finished_at=sa.func.now(), updated_at=sa.func.now())
+            .values(
+                status="cancelled",
+                lease_owner=None,
+                lease_until=None,
+                finished_at=sa.func.now(),
+                updated_at=sa.func.now(),
+            )
         )
     if deleted is None:
         raise NotFound(f"eMAG account {account_id} does not exist", "account_id")

@@ -34,7 +34,9 @@ def import_item(
 ) -> dict[str, Any]:
     """The catalog's import request item for one staged offer (pure)."""
     raw: dict[str, Any] = row.raw
-    codes = [code for code in (row.part_number, str(row.offer_id)) if code]
+    # The seller's offer id is a code only when there is no part number: small numeric ids
+    # ("17") would otherwise collide with unrelated SKUs or codes.
+    codes = [row.part_number] if row.part_number else [str(row.offer_id)]
     images = [image for image in raw.get("images") or [] if isinstance(image, dict)]
     images.sort(key=lambda image: 0 if str(image.get("display_type")) == str(MAIN_IMAGE) else 1)
     characteristics: dict[str, list[str]] = defaultdict(list)
@@ -170,6 +172,14 @@ async def _apply(session: Any, job: JobContext, offer_id: int, result: dict[str,
             imported_at=sa.func.now(),
         )
     )
+    if not linked:
+        # The listing follows the latest outcome: an offer no longer linked is not synced.
+        await session.execute(
+            emag_listings.delete().where(
+                emag_listings.c.account_id == job.account_id, emag_listings.c.offer_id == offer_id
+            )
+        )
+        return
     if linked:
         stmt = insert(emag_listings).values(
             account_id=job.account_id,

@@ -35,6 +35,10 @@ LEASE_SECONDS = 60
 MAX_JOB_ATTEMPTS = 5
 
 
+class LeaseLost(RuntimeError):
+    """The job was taken over or cancelled while this process ran it."""
+
+
 class StepProgress(BaseModel):
     name: str
     status: Literal["pending", "running", "done", "failed"] = "pending"
@@ -84,10 +88,14 @@ class JobContext:
             .values(**values)
         )
         if session is not None:
-            await session.execute(stmt)
-            return
-        async with self.runtime.session_factory() as own, own.begin():
-            await own.execute(stmt)
+            result = await session.execute(stmt)
+        else:
+            async with self.runtime.session_factory() as own, own.begin():
+                result = await own.execute(stmt)
+        if result.rowcount == 0:  # type: ignore[attr-defined]
+            # Another process took the job over, or its account was deleted: stop writing
+            # (raising also rolls back what this step wrote in `session`).
+            raise LeaseLost(f"job {self.id} is no longer leased by this process")
 
 
 JobHandler = Callable[[JobContext], Awaitable[None]]
@@ -155,6 +163,9 @@ class JobRunner:
 
     async def claim(self) -> Any:
         async with self.runtime.session_factory() as session, session.begin():
+            # Claims are serialised across processes, so the "one job per account" check
+            # below cannot be passed by two replicas at once.
+            await session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('emag-jobs'))"))
             busy = emag_jobs.alias("busy")
             pending = (
                 sa.select(emag_jobs.c.id)
@@ -234,12 +245,23 @@ class JobRunner:
             heartbeat.cancel()
             await asyncio.shield(self._release(job.id))
             raise
+        except LeaseLost:
+            log.warning(
+                "job lost its lease; another process or a cancel owns it now",
+                extra={"job_id": str(job.id)},
+            )
+            return
         except Exception as exc:
             log.exception("job failed", extra={"job_id": str(job.id)})
             error = f"{type(exc).__name__}: {exc}"[:2000]
             status = "failed" if job.attempts >= MAX_JOB_ATTEMPTS else "queued"
         finally:
             heartbeat.cancel()
+        if status == "done":
+            with contextlib.suppress(LeaseLost):
+                await context.checkpoint()
+        # The cursor and progress are only ever written with the data they describe
+        # (checkpoints): a failure leaves them at the last committed page.
         async with self.runtime.session_factory() as session, session.begin():
             await session.execute(
                 emag_jobs.update()
@@ -247,8 +269,6 @@ class JobRunner:
                 .values(
                     status=status,
                     error=error,
-                    progress={"steps": [s.model_dump() for s in context.steps]},
-                    cursor=context.cursor,
                     lease_owner=None,
                     # A job that will be retried waits a little: the fault may need a moment.
                     lease_until=(

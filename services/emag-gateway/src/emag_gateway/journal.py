@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Path, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from taraba_platform.errors import NotFound
@@ -189,7 +189,9 @@ async def search_calls(
 
 
 @router.get("/{call_id}", response_model=CallDetail, summary="One call with its bodies")
-async def read_call(call_id: int, session: SessionDep) -> dict[str, Any]:
+async def read_call(
+    call_id: Annotated[int, Path(ge=1, le=2**63 - 1)], session: SessionDep
+) -> dict[str, Any]:
     row = (await session.execute(sa.select(emag_calls).where(emag_calls.c.id == call_id))).first()
     if row is None:
         raise NotFound(f"call {call_id} is not in the journal", "call_id")

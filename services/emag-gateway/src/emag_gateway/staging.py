@@ -22,6 +22,7 @@ from emag_gateway.models import emag_categories, emag_couriers, emag_offers
 
 router = APIRouter(prefix="/emag/accounts/{account_id}", tags=["emag staging"])
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+OfferId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 LinkState = Literal["unlinked", "linked", "ambiguous", "held"]
 
 
@@ -105,7 +106,7 @@ async def list_staged_offers(
 
 
 class ImportRequest(RequestModel):
-    offer_ids: list[int] | None = Field(
+    offer_ids: list[OfferId] | None = Field(
         default=None,
         min_length=1,
         max_length=100_000,

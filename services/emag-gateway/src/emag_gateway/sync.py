@@ -9,11 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
 from emag_gateway.accounts import load_account
 from emag_gateway.connection import client_for
 from emag_gateway.emag.client import EmagClient
+from emag_gateway.emag.errors import EmagInvalidResponse
+from emag_gateway.emag.models import ProductOffer
 from emag_gateway.jobs import JobContext
 from emag_gateway.models import (
     emag_categories,
@@ -115,7 +118,10 @@ async def _offers(job: JobContext, client: EmagClient) -> None:
         progress.done = 0
     while True:
         page_number = int(job.cursor["offers_page"])
-        page = await client.read_product_offers(current_page=page_number, items_per_page=PAGE_SIZE)
+        page, unreadable = await _read_offer_page(client, page_number)
+        for problem in unreadable:
+            progress.errors += 1
+            progress.messages = [*progress.messages, problem][-50:]
         async with job.runtime.session_factory() as session, session.begin():
             if page:
                 stmt = insert(emag_offers).values([_offer_row(job.account_id, o) for o in page])
@@ -139,7 +145,8 @@ async def _offers(job: JobContext, client: EmagClient) -> None:
                 )
             progress.done += len(page)
             job.cursor["offers_page"] = page_number + 1
-            finished = len(page) < PAGE_SIZE  # a short page ends the list; counts lie
+            # A short page ends the list (counts lie); unreadable offers still filled the page.
+            finished = len(page) + len(unreadable) < PAGE_SIZE
             if finished:
                 # Offers gone from eMAG since the last sync leave the staging list, unless
                 # they are linked (their listing keeps the history).
@@ -155,6 +162,36 @@ async def _offers(job: JobContext, client: EmagClient) -> None:
             await job.checkpoint(session)
         if finished:
             return
+
+
+async def _read_offer_page(
+    client: EmagClient, page_number: int
+) -> tuple[list[ProductOffer], list[str]]:
+    """One page of offers. If eMAG sends an offer that does not parse, the page is read again
+    as raw data and parsed offer by offer: the readable ones are staged and each unreadable one
+    is reported, instead of one bad offer failing the whole sync."""
+    try:
+        offers = await client.read_product_offers(
+            current_page=page_number, items_per_page=PAGE_SIZE
+        )
+        return offers, []
+    except EmagInvalidResponse:
+        envelope = await client.call(
+            "product_offer/read", {"currentPage": page_number, "itemsPerPage": PAGE_SIZE}
+        )
+    readable: list[ProductOffer] = []
+    problems: list[str] = []
+    for item in envelope.results if isinstance(envelope.results, list) else []:
+        try:
+            readable.append(ProductOffer.model_validate(item))
+        except ValidationError as exc:
+            offer_id = item.get("id") if isinstance(item, dict) else None
+            first = exc.errors()[0]
+            problems.append(
+                f"offer {offer_id} on page {page_number} could not be read: "
+                f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
+            )
+    return readable, problems
 
 
 async def _categories(job: JobContext, client: EmagClient) -> None:

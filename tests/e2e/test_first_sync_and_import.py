@@ -5,10 +5,13 @@ duplicated; images and characteristics come across; a second import creates noth
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import aio_pika
 import httpx
 import pytest
 from catalog_svc.main import create_app as create_catalog
@@ -16,6 +19,7 @@ from catalog_svc.settings import CatalogSvcSettings
 from emag_gateway.main import create_app as create_gateway
 from emag_gateway.settings import EmagGatewaySettings
 from taraba_testing import ADMIN, OPERATOR, auth, eventually, running_app
+from taraba_testing.infra import RABBITMQ_URL
 from taraba_testing.sandbox import running_sandbox
 
 pytestmark = pytest.mark.e2e
@@ -40,19 +44,22 @@ async def wait_done(gateway: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
 
 
 async def staged(gateway: httpx.AsyncClient, account_id: str) -> list[dict[str, Any]]:
-    page = (
-        await gateway.get(
-            f"/api/v1/emag/accounts/{account_id}/offers",
-            params={"limit": 500},
-            headers=auth(OPERATOR),
-        )
-    ).json()
-    items: list[dict[str, Any]] = page["items"]
-    return items
+    items: list[dict[str, Any]] = []
+    while True:
+        page = (
+            await gateway.get(
+                f"/api/v1/emag/accounts/{account_id}/offers",
+                params={"limit": 500, "offset": len(items)},
+                headers=auth(OPERATOR),
+            )
+        ).json()
+        items += page["items"]
+        if len(items) >= page["total"] or not page["items"]:
+            return items
 
 
 async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
-    sandbox: str, make_settings: Any
+    sandbox: str, make_settings: Any, bus_namespace: str
 ) -> None:
     username = f"import-{uuid.uuid4().hex[:8]}"
     async with httpx.AsyncClient(base_url=sandbox, timeout=60) as admin:
@@ -127,6 +134,12 @@ async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
             await wait_done(gateway, jobs[0]["id"])
             assert len(await staged(gateway, account["id"])) == OFFERS
 
+            # Other shops and services learn of each new product through the real broker.
+            probe_connection = await aio_pika.connect(RABBITMQ_URL)
+            probe_channel = await probe_connection.channel()
+            probe = await probe_channel.declare_queue(exclusive=True)
+            await probe.bind(f"{bus_namespace}taraba.events", "catalog.product_created.v1")
+
             job = await gateway.post(
                 f"/api/v1/emag/accounts/{account['id']}/offers/import",
                 json={},
@@ -149,6 +162,16 @@ async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
             assert rows[by_ean["id"]]["link_rule"] == "ean"
             product_ids = {o["product_id"] for o in rows.values()}
             assert len(product_ids) == OFFERS, "one product per distinct eMAG product"
+            created_ids = {o["product_id"] for o in rows.values() if o["link_rule"] == "created"}
+            announced: set[str] = set()
+
+            async def all_announced() -> bool:
+                while (message := await probe.get(no_ack=True, fail=False)) is not None:
+                    announced.add(json.loads(message.body)["payload"]["product_id"])
+                return announced == created_ids
+
+            await eventually(all_announced, timeout=20, message="product events not published")
+            await probe_connection.close()
 
             created = next(o for o in rows.values() if o["link_rule"] == "created")
             product = (
@@ -178,3 +201,106 @@ async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
             assert total_after == total_before, "importing twice creates nothing new"
             rows_again = {o["offer_id"]: o for o in await staged(gateway, account["id"])}
             assert {o["product_id"] for o in rows_again.values()} == product_ids
+
+
+async def catalog_ids(catalog: httpx.AsyncClient) -> set[str]:
+    ids: set[str] = set()
+    while True:
+        page = (
+            await catalog.get(
+                "/api/v1/products",
+                params={"limit": 100, "offset": len(ids)},
+                headers=auth(OPERATOR),
+            )
+        ).json()
+        ids |= {p["id"] for p in page["items"]}
+        if len(ids) >= page["total"] or not page["items"]:
+            return ids
+
+
+class SlowTransport(httpx.AsyncBaseTransport):
+    """catalog-svc answering slowly, so a test can stop the gateway in mid-import."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, delay: float) -> None:
+        self.inner, self.delay = inner, delay
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(self.delay)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_an_import_interrupted_by_a_restart_resumes_and_creates_each_product_once(
+    sandbox: str, make_settings: Any
+) -> None:
+    offers = 600
+    username = f"resume-{uuid.uuid4().hex[:8]}"
+    async with httpx.AsyncClient(base_url=sandbox, timeout=60) as admin:
+        seeded = await admin.post(
+            "/sandbox/accounts",
+            json={
+                "username": username,
+                "password": "pw",
+                "platform": "RO",
+                "seed": True,
+                "seed_value": 31,
+                "offers": offers,
+            },
+        )
+        assert seeded.status_code == 201, seeded.text
+    catalog_app = create_catalog(make_settings(CatalogSvcSettings))
+    settings = make_settings(EmagGatewaySettings, service_token=OPERATOR)
+    async with running_app(catalog_app) as catalog:
+        slow = SlowTransport(httpx.ASGITransport(app=catalog_app), delay=1.5)
+        async with running_app(create_gateway(settings, catalog_transport=slow)) as gateway:
+            account = (
+                await gateway.post(
+                    "/api/v1/emag/accounts",
+                    json={
+                        "name": username,
+                        "platform": "ro",
+                        "username": username,
+                        "password": "pw",
+                        "base_url": f"{sandbox}/api-3",
+                    },
+                    headers=auth(ADMIN),
+                )
+            ).json()
+            jobs = (
+                await gateway.get(
+                    "/api/v1/emag/jobs",
+                    params={"account_id": account["id"]},
+                    headers=auth(OPERATOR),
+                )
+            ).json()
+            await wait_done(gateway, jobs[0]["id"])
+            before = await catalog_ids(catalog)
+            job_id = (
+                await gateway.post(
+                    f"/api/v1/emag/accounts/{account['id']}/offers/import",
+                    json={},
+                    headers=auth(OPERATOR),
+                )
+            ).json()["id"]
+
+            async def first_batch_stored() -> bool:
+                job = (
+                    await gateway.get(f"/api/v1/emag/jobs/{job_id}", headers=auth(OPERATOR))
+                ).json()
+                return bool(job["steps"] and job["steps"][0]["done"] >= 200)
+
+            await eventually(first_batch_stored, timeout=30, message="no batch stored")
+        # The gateway stopped in mid-import; the next one resumes from the job's cursor.
+        async with running_app(
+            create_gateway(settings, catalog_transport=httpx.ASGITransport(app=catalog_app))
+        ) as gateway:
+            job = await wait_done(gateway, job_id)
+            assert job["steps"][0]["done"] == offers
+            rows = await staged(gateway, account["id"])
+            assert {o["link_state"] for o in rows} == {"linked"}
+            linked_ids = {o["product_id"] for o in rows}
+            assert len(linked_ids) == offers
+        after = await catalog_ids(catalog)
+        # Other sellers' offers of the same eMAG products (a shared platform catalogue, and a
+        # database shared with other tests) may exist already: what is new is exactly what this
+        # import linked and did not exist before, so nothing was created twice.
+        assert after - before == linked_ids - before, "each eMAG product created exactly once"

@@ -78,10 +78,10 @@ class RateLimits:
     )
     other: BucketSpec = field(default_factory=lambda: BucketSpec((Limit(3, 1), Limit(180, 60))))
     # Spacing is stretched by this fraction so that jitter between our clock and eMAG's (event
-    # loop lateness, network) cannot squeeze one call too many into a window. 8 % keeps a batch of
-    # 200 calls within ~8 % of the floor and absorbs ~80 ms of jitter at 3 req/s (6 % let one
+    # loop lateness, network) cannot squeeze one call too many into a window. 7 % keeps a batch of
+    # 200 calls within ~7 % of the floor and absorbs ~70 ms of jitter at 3 req/s (6 % let one
     # 429 through on a machine whose two cores were saturated).
-    safety_margin: float = 0.08
+    safety_margin: float = 0.07
     default_pause: float = 1.0  # first 429 without Retry-After; doubles per consecutive 429
     max_pause: float = 30.0  # cap of that doubling (Retry-After itself is honoured as sent)
     max_wait: float = 120.0  # a caller facing a longer pause or quota wait fails fast instead

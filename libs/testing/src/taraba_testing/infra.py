@@ -17,7 +17,10 @@ from taraba_platform.provisioning import ServiceSpec, load_service_specs, provis
 
 from taraba_testing.helpers import repo_root
 
-ADMIN_DSN = os.environ.get("TARABA_TEST_ADMIN_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The same variable as `make run` uses (TARABA_DB_ADMIN_URL); TARABA_TEST_ADMIN_DSN overrides it.
+ADMIN_DSN = os.environ.get("TARABA_TEST_ADMIN_DSN") or os.environ.get(
+    "TARABA_DB_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 RABBITMQ_URL = os.environ.get("TARABA_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
 TEST_NAMESPACE_PREFIX = "t-"
 

@@ -11,14 +11,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from taraba_platform.auth import require_role
+from taraba_platform.deps import IdempotencyKey, Limit, Offset, SessionDep
 from taraba_platform.errors import Conflict, NotFound, Unprocessable
-from taraba_platform.http import get_runtime, get_session, idempotent_write
+from taraba_platform.http import get_runtime, idempotent_write
 
 from catalog_svc.domain import PLATFORMS, Platform, code_key, plain_decimal
 from catalog_svc.models import categories, characteristics, product_codes, product_pnks, products
@@ -64,16 +65,6 @@ from catalog_svc.service import (
 router = APIRouter()
 T = TypeVar("T")
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Send the same key when retrying: the write happens at most once",
-    ),
-]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 WRITERS = [Depends(require_role("operator"))]
 RETRYABLE_STATES = {"40P01", "40001", "23505"}  # deadlock, serialization, unique violation
 

@@ -10,14 +10,15 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, Field, field_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from taraba_platform.auth import require_role
+from taraba_platform.deps import IdempotencyKey, SessionDep
 from taraba_platform.errors import Conflict, NotFound, Unprocessable
-from taraba_platform.http import get_session, idempotent_write
+from taraba_platform.http import idempotent_write
 from taraba_platform.schemas import RequestModel, Text
 
 from emag_gateway.connection import ConnectionCheck, check_account_connection, platform_url
@@ -29,8 +30,6 @@ from emag_gateway.settings import EmagGatewaySettings
 Platform = Literal["ro", "bg", "hu"]
 
 router = APIRouter(prefix="/emag/accounts", tags=["emag accounts"])
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
 
 Markup = Annotated[
     Decimal,

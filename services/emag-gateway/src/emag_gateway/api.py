@@ -7,16 +7,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from taraba_platform.deps import SessionDep
 from taraba_platform.errors import NotFound
-from taraba_platform.http import get_session
 
 from emag_gateway.models import desired_stock
 
 router = APIRouter(prefix="/emag", tags=["emag"])
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 class WarehouseLevelOut(BaseModel):

@@ -19,11 +19,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from taraba_platform.deps import SessionDep
 from taraba_platform.errors import NotFound
-from taraba_platform.http import LifespanHook, get_session
+from taraba_platform.http import LifespanHook
 from taraba_platform.runtime import ServiceRuntime
 
 from emag_gateway.models import emag_jobs
@@ -327,7 +328,6 @@ def job_runner_hook(handlers: dict[str, JobHandler], enabled: bool = True) -> Li
 
 
 router = APIRouter(prefix="/emag/jobs", tags=["emag jobs"])
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 class JobOut(BaseModel):

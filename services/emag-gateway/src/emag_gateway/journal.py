@@ -16,11 +16,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, FastAPI, Path, Query
+from fastapi import APIRouter, FastAPI, Path, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from taraba_platform.deps import SessionDep
 from taraba_platform.errors import NotFound
-from taraba_platform.http import get_session
 from taraba_platform.runtime import ServiceRuntime
 
 from emag_gateway.emag.journal import CallRecord
@@ -112,7 +112,6 @@ async def journal_pruner(app: FastAPI, runtime: ServiceRuntime) -> AsyncIterator
 
 
 router = APIRouter(prefix="/emag/calls", tags=["emag call journal"])
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 class CallOut(BaseModel):

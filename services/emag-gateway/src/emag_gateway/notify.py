@@ -12,16 +12,15 @@ import uuid
 from typing import Annotated, Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from taraba_platform.deps import SessionDep
 from taraba_platform.errors import NotFound
-from taraba_platform.http import get_session
 
 from emag_gateway.models import emag_accounts, emag_notifications
 
 router = APIRouter(prefix="/emag/notify", tags=["emag callbacks"])
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 OrderId = Annotated[int, Query(ge=1, le=2**62, description="eMAG's order id")]
 
 

@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 from taraba_platform.auth import require_role
-from taraba_platform.http import get_session
+from taraba_platform.deps import SessionDep
 from taraba_platform.schemas import RequestModel
 
 from emag_gateway.accounts import load_account
@@ -21,7 +20,6 @@ from emag_gateway.jobs import JobOut, active_job, create_job, job_out, wake_runn
 from emag_gateway.models import emag_categories, emag_couriers, emag_offers
 
 router = APIRouter(prefix="/emag/accounts/{account_id}", tags=["emag staging"])
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 OfferId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 LinkState = Literal["unlinked", "linked", "ambiguous", "held"]
 

@@ -6,13 +6,13 @@ import uuid
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from taraba_platform.auth import Principal, require_role
+from taraba_platform.deps import IdempotencyKey, Limit, Offset, SessionDep
 from taraba_platform.errors import Conflict, NotFound, Unprocessable
-from taraba_platform.http import get_session, idempotent_write
+from taraba_platform.http import idempotent_write
 
 from stock_svc.models import stock_levels, stock_movements, warehouses
 from stock_svc.schemas import (
@@ -28,17 +28,6 @@ from stock_svc.schemas import (
 from stock_svc.service import get_warehouse, level_out, record_movement
 
 router = APIRouter()
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="Send the same key when retrying: the write happens at most once",
-    ),
-]
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.post(

@@ -174,10 +174,22 @@ async def test_duplicate_name_conflicts_and_roles_are_enforced(
 
 
 async def test_delete_then_404(gateway: tuple[FastAPI, httpx.AsyncClient]) -> None:
-    _, client = gateway
+    app, client = gateway
     account = await create(client)
     url = f"/api/v1/emag/accounts/{account['id']}"
+    callback = f"/emag/notify/{account['id']}/{account['notification_secret']}"
+    assert (await client.get(callback, params={"order_id": 5})).status_code == 200
     assert (await client.delete(url, headers=auth(ADMIN))).status_code == 204
+    async with app.state.runtime.engine.connect() as conn:
+        left = await conn.scalar(
+            sa.text(
+                "SELECT (SELECT count(*) FROM emag_notifications WHERE account_id = :a) + "
+                "(SELECT count(*) FROM emag_jobs WHERE account_id = :a AND status <> 'cancelled')"
+            ),
+            {"a": account["id"]},
+        )
+    assert left == 0, "its mirrored data went with it and its jobs were cancelled"
+    assert (await client.get(callback, params={"order_id": 5})).status_code == 404
     missing = await client.get(url, headers=auth(ADMIN))
     assert missing.status_code == 404 and missing.json()["error"]["field"] == "account_id"
     assert (await client.delete(url, headers=auth(ADMIN))).status_code == 404

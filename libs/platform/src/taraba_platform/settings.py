@@ -7,17 +7,39 @@ built inside the app factory, never at import time.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 Role = Literal["admin", "operator", "warehouse"]
 ROLES: tuple[Role, ...] = ("admin", "operator", "warehouse")
 
 # Local development only: refused when TARABA_ENVIRONMENT=production (see `tokens`).
 DEV_TOKENS = "dev-admin-token:admin,dev-operator-token:operator,dev-warehouse-token:warehouse"
+
+
+IDENTITY_FIELDS = ("service_name", "db_schema")
+
+
+class _WithoutIdentity(PydanticBaseSettingsSource):
+    """An environment source that cannot set a service's identity: one shared environment
+    (honcho, a .env) feeds all services, so TARABA_SERVICE_NAME would rename every one."""
+
+    def __init__(self, inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(inner.settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.inner.get_field_value(field, field_name)
+
+    def __call__(self) -> dict[str, Any]:
+        values = dict(self.inner())
+        for name in IDENTITY_FIELDS:
+            values.pop(name, None)
+        return values
 
 
 class ServiceSettings(BaseSettings):
@@ -67,6 +89,22 @@ class ServiceSettings(BaseSettings):
         description="Comma-separated token:role pairs; roles are admin, operator, warehouse",
     )
     cors_origins: list[str] = Field(default=["http://localhost:5173", "http://127.0.0.1:5173"])
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            _WithoutIdentity(env_settings),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @field_validator("bus_namespace")
     @classmethod

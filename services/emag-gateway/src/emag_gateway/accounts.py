@@ -24,7 +24,17 @@ from taraba_platform.schemas import RequestModel, Text
 from emag_gateway.connection import ConnectionCheck, check_account_connection, platform_url
 from emag_gateway.crypto import CredentialsCipher
 from emag_gateway.jobs import create_job, wake_runner
-from emag_gateway.models import emag_accounts, emag_jobs
+from emag_gateway.models import (
+    emag_accounts,
+    emag_categories,
+    emag_couriers,
+    emag_handling_times,
+    emag_jobs,
+    emag_listings,
+    emag_notifications,
+    emag_offers,
+    emag_vat_rates,
+)
 from emag_gateway.settings import EmagGatewaySettings
 
 Platform = Literal["ro", "bg", "hu"]
@@ -347,7 +357,19 @@ async def delete_account(account_id: uuid.UUID, session: SessionDep) -> Response
             .where(emag_accounts.c.id == account_id)
             .returning(emag_accounts.c.id)
         )
-        # Its pending jobs have nothing left to do; a running one fails at its next call.
+        # Its mirror of eMAG (offers, listings, reference data, callbacks) goes with it. The
+        # call journal stays: it is kept 30 days whatever happens to the account.
+        for table in (
+            emag_offers,
+            emag_listings,
+            emag_categories,
+            emag_vat_rates,
+            emag_handling_times,
+            emag_couriers,
+            emag_notifications,
+        ):
+            await session.execute(table.delete().where(table.c.account_id == account_id))
+        # Its pending jobs have nothing left to do; a running one stops at its next checkpoint.
         await session.execute(
             emag_jobs.update()
             .where(

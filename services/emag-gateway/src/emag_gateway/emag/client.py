@@ -30,6 +30,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypedDict, Unpack
 
 from emag_gateway.emag.errors import (
     EmagApiError,
@@ -203,6 +204,34 @@ class _Failure(Exception):
 class _Reply:
     status: int
     body: Any  # what the journal stores
+
+
+class OfferFilters(TypedDict, total=False):
+    """`product_offer/read` and `/count` filters, as eMAG names them."""
+
+    id: int
+    status: int
+    part_number: str
+    part_number_key: str
+    general_stock: int
+    estimated_stock: int
+    offer_validation_status: int
+    validation_status: int
+    translation_validation_status: int
+
+
+class OrderFilters(TypedDict, total=False):
+    """`order/read` and `/count` filters; datetimes become the platform's local time."""
+
+    id: int
+    status: int | Sequence[int]
+    type: int
+    payment_mode_id: int | Sequence[int]
+    is_complete: int
+    created_after: datetime | str
+    created_before: datetime | str
+    modified_after: datetime | str
+    modified_before: datetime | str
 
 
 class EmagClient:
@@ -416,83 +445,24 @@ class EmagClient:
         *,
         current_page: int = 1,
         items_per_page: int = MAX_PAGE_SIZE,
-        id: int | None = None,
-        status: int | None = None,
-        part_number: str | None = None,
-        part_number_key: str | None = None,
-        general_stock: int | None = None,
-        estimated_stock: int | None = None,
-        offer_validation_status: int | None = None,
-        validation_status: int | None = None,
-        translation_validation_status: int | None = None,
+        **filters: Unpack[OfferFilters],
     ) -> list[ProductOffer]:
         """One page of `product_offer/read` (filters as eMAG names them, top-level)."""
-        filters = _filters(
-            id=id,
-            status=status,
-            part_number=part_number,
-            part_number_key=part_number_key,
-            general_stock=general_stock,
-            estimated_stock=estimated_stock,
-            offer_validation_status=offer_validation_status,
-            validation_status=validation_status,
-            translation_validation_status=translation_validation_status,
-        )
-        filters.update(currentPage=current_page, itemsPerPage=_page_size(items_per_page))
-        return await self._read_models("product_offer/read", filters, ProductOffer)
+        body = _filters(**filters)
+        body.update(currentPage=current_page, itemsPerPage=_page_size(items_per_page))
+        return await self._read_models("product_offer/read", body, ProductOffer)
 
-    async def count_product_offers(
-        self,
-        *,
-        id: int | None = None,
-        status: int | None = None,
-        part_number: str | None = None,
-        part_number_key: str | None = None,
-        general_stock: int | None = None,
-        estimated_stock: int | None = None,
-        offer_validation_status: int | None = None,
-        validation_status: int | None = None,
-        translation_validation_status: int | None = None,
-    ) -> CountResult:
+    async def count_product_offers(self, **filters: Unpack[OfferFilters]) -> CountResult:
         """`product_offer/count`: an estimate (never used to end pagination)."""
-        filters = _filters(
-            id=id,
-            status=status,
-            part_number=part_number,
-            part_number_key=part_number_key,
-            general_stock=general_stock,
-            estimated_stock=estimated_stock,
-            offer_validation_status=offer_validation_status,
-            validation_status=validation_status,
-            translation_validation_status=translation_validation_status,
-        )
-        return await self._count("product_offer/count", filters)
+        return await self._count("product_offer/count", _filters(**filters))
 
     def iter_product_offers(
-        self,
-        *,
-        items_per_page: int = MAX_PAGE_SIZE,
-        status: int | None = None,
-        part_number: str | None = None,
-        part_number_key: str | None = None,
-        general_stock: int | None = None,
-        estimated_stock: int | None = None,
-        offer_validation_status: int | None = None,
-        validation_status: int | None = None,
-        translation_validation_status: int | None = None,
+        self, *, items_per_page: int = MAX_PAGE_SIZE, **filters: Unpack[OfferFilters]
     ) -> AsyncIterator[ProductOffer]:
         """Every matching offer, page by page, until a page shorter than `items_per_page`."""
-        filters = _filters(
-            status=status,
-            part_number=part_number,
-            part_number_key=part_number_key,
-            general_stock=general_stock,
-            estimated_stock=estimated_stock,
-            offer_validation_status=offer_validation_status,
-            validation_status=validation_status,
-            translation_validation_status=translation_validation_status,
+        return self._paginate(
+            "product_offer/read", _filters(**filters), ProductOffer, items_per_page
         )
-        return self._paginate("product_offer/read", filters, ProductOffer, items_per_page)
 
     async def save_product_offers(
         self, items: Sequence[Mapping[str, Any]]
@@ -593,113 +563,42 @@ class EmagClient:
         *,
         current_page: int = 1,
         items_per_page: int = MAX_PAGE_SIZE,
-        id: int | None = None,
-        status: int | Sequence[int] | None = None,
-        type: int | None = None,
-        payment_mode_id: int | Sequence[int] | None = None,
-        is_complete: int | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        modified_after: datetime | str | None = None,
-        modified_before: datetime | str | None = None,
+        **filters: Unpack[OrderFilters],
     ) -> list[Order]:
         """One page of `order/read`. Datetime filters are converted to the platform's local
         time. Note eMAG's default `type` is 3 (seller-fulfilled): pass `type=2` for FBE."""
-        filters = self._order_filters(
-            id,
-            status,
-            type,
-            payment_mode_id,
-            is_complete,
-            created_after,
-            created_before,
-            modified_after,
-            modified_before,
-        )
-        filters.update(currentPage=current_page, itemsPerPage=_page_size(items_per_page))
-        return await self._read_models("order/read", filters, Order)
+        body = self._order_filters(filters)
+        body.update(currentPage=current_page, itemsPerPage=_page_size(items_per_page))
+        return await self._read_models("order/read", body, Order)
 
     async def read_order(self, order_id: int) -> Order | None:
         orders = await self.read_orders(id=order_id)
         return next((o for o in orders if o.id == order_id), None)
 
-    async def count_orders(
-        self,
-        *,
-        id: int | None = None,
-        status: int | Sequence[int] | None = None,
-        type: int | None = None,
-        payment_mode_id: int | Sequence[int] | None = None,
-        is_complete: int | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        modified_after: datetime | str | None = None,
-        modified_before: datetime | str | None = None,
-    ) -> CountResult:
-        filters = self._order_filters(
-            id,
-            status,
-            type,
-            payment_mode_id,
-            is_complete,
-            created_after,
-            created_before,
-            modified_after,
-            modified_before,
-        )
-        return await self._count("order/count", filters)
+    async def count_orders(self, **filters: Unpack[OrderFilters]) -> CountResult:
+        return await self._count("order/count", self._order_filters(filters))
 
     def iter_orders(
-        self,
-        *,
-        items_per_page: int = MAX_PAGE_SIZE,
-        status: int | Sequence[int] | None = None,
-        type: int | None = None,
-        payment_mode_id: int | Sequence[int] | None = None,
-        is_complete: int | None = None,
-        created_after: datetime | str | None = None,
-        created_before: datetime | str | None = None,
-        modified_after: datetime | str | None = None,
-        modified_before: datetime | str | None = None,
+        self, *, items_per_page: int = MAX_PAGE_SIZE, **filters: Unpack[OrderFilters]
     ) -> AsyncIterator[Order]:
         """Every matching order, page by page, until a short page."""
-        filters = self._order_filters(
-            None,
-            status,
-            type,
-            payment_mode_id,
-            is_complete,
-            created_after,
-            created_before,
-            modified_after,
-            modified_before,
-        )
-        return self._paginate("order/read", filters, Order, items_per_page)
+        return self._paginate("order/read", self._order_filters(filters), Order, items_per_page)
 
-    def _order_filters(
-        self,
-        id: int | None,
-        status: int | Sequence[int] | None,
-        type: int | None,
-        payment_mode_id: int | Sequence[int] | None,
-        is_complete: int | None,
-        created_after: datetime | str | None,
-        created_before: datetime | str | None,
-        modified_after: datetime | str | None,
-        modified_before: datetime | str | None,
-    ) -> dict[str, Any]:
+    def _order_filters(self, filters: OrderFilters) -> dict[str, Any]:
+        status = filters.get("status")
+        payment_mode_id = filters.get("payment_mode_id")
         return _filters(
-            id=id,
+            id=filters.get("id"),
             status=list(status) if isinstance(status, Sequence) else status,
-            type=type,
+            type=filters.get("type"),
             payment_mode_id=(
                 list(payment_mode_id) if isinstance(payment_mode_id, Sequence) else payment_mode_id
             ),
-            is_complete=is_complete,
-            createdAfter=self._when(created_after),
-            createdBefore=self._when(created_before),
-            modifiedAfter=self._when(modified_after),
-            modifiedBefore=self._when(modified_before),
+            is_complete=filters.get("is_complete"),
+            createdAfter=self._when(filters.get("created_after")),
+            createdBefore=self._when(filters.get("created_before")),
+            modifiedAfter=self._when(filters.get("modified_after")),
+            modifiedBefore=self._when(filters.get("modified_before")),
         )
 
     async def save_orders(self, orders: Sequence[Mapping[str, Any] | Order]) -> Envelope:

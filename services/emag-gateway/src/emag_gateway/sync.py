@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from emag_gateway.accounts import load_account
 from emag_gateway.connection import client_for
@@ -32,6 +33,25 @@ STEPS = ["vat_rates", "handling_times", "offers", "categories", "characteristics
 
 def _jsonable(raw: Any) -> Any:
     return json.loads(json.dumps(raw, default=str))
+
+
+async def _upsert(
+    session: AsyncSession, table: sa.Table, keys: tuple[str, ...], rows: list[dict[str, Any]]
+) -> None:
+    """Insert `rows`, or update the columns they carry where the key exists: one statement,
+    so re-running a step (a resumed job, a second sync) changes nothing else."""
+    if not rows:
+        return
+    stmt = insert(table).values(rows)
+    changes: dict[str, Any] = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    if "synced_at" in table.c:
+        changes["synced_at"] = sa.func.now()
+    index = [table.c[key] for key in keys]
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=index, set_=changes)
+        if changes
+        else stmt.on_conflict_do_nothing(index_elements=index)
+    )
 
 
 async def run_initial_sync(job: JobContext) -> None:
@@ -59,24 +79,21 @@ async def run_initial_sync(job: JobContext) -> None:
 async def _vat_rates(job: JobContext, client: EmagClient) -> None:
     rates = await client.read_vat_rates()
     async with job.runtime.session_factory() as session, session.begin():
-        for rate in rates:
-            stmt = insert(emag_vat_rates).values(
-                account_id=job.account_id,
-                vat_id=rate.id,
-                rate=rate.rate,
-                name=rate.name,
-                is_default=rate.is_default,
-            )
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[emag_vat_rates.c.account_id, emag_vat_rates.c.vat_id],
-                    set_={
-                        "rate": stmt.excluded.rate,
-                        "name": stmt.excluded.name,
-                        "is_default": stmt.excluded.is_default,
-                    },
-                )
-            )
+        await _upsert(
+            session,
+            emag_vat_rates,
+            ("account_id", "vat_id"),
+            [
+                {
+                    "account_id": job.account_id,
+                    "vat_id": rate.id,
+                    "rate": rate.rate,
+                    "name": rate.name,
+                    "is_default": rate.is_default,
+                }
+                for rate in rates
+            ],
+        )
         job.step("vat_rates").done = job.step("vat_rates").total = len(rates)
         await job.checkpoint(session)
 
@@ -84,12 +101,12 @@ async def _vat_rates(job: JobContext, client: EmagClient) -> None:
 async def _handling_times(job: JobContext, client: EmagClient) -> None:
     times = await client.read_handling_times()
     async with job.runtime.session_factory() as session, session.begin():
-        for item in times:
-            await session.execute(
-                insert(emag_handling_times)
-                .values(account_id=job.account_id, days=item.value)
-                .on_conflict_do_nothing()
-            )
+        await _upsert(
+            session,
+            emag_handling_times,
+            ("account_id", "days"),
+            [{"account_id": job.account_id, "days": item.value} for item in times],
+        )
         job.step("handling_times").done = job.step("handling_times").total = len(times)
         await job.checkpoint(session)
 
@@ -123,26 +140,12 @@ async def _offers(job: JobContext, client: EmagClient) -> None:
             progress.errors += 1
             progress.messages = [*progress.messages, problem][-50:]
         async with job.runtime.session_factory() as session, session.begin():
-            if page:
-                stmt = insert(emag_offers).values([_offer_row(job.account_id, o) for o in page])
-                await session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[emag_offers.c.account_id, emag_offers.c.offer_id],
-                        set_={
-                            column: stmt.excluded[column]
-                            for column in (
-                                "part_number",
-                                "part_number_key",
-                                "eans",
-                                "name",
-                                "brand",
-                                "category_id",
-                                "raw",
-                                "fetched_at",
-                            )
-                        },
-                    )
-                )
+            await _upsert(
+                session,
+                emag_offers,
+                ("account_id", "offer_id"),
+                [_offer_row(job.account_id, o) for o in page],
+            )
             progress.done += len(page)
             job.cursor["offers_page"] = page_number + 1
             # A short page ends the list (counts lie); unreadable offers still filled the page.
@@ -200,25 +203,21 @@ async def _categories(job: JobContext, client: EmagClient) -> None:
     while True:
         page = await client.read_categories(current_page=page_number, items_per_page=PAGE_SIZE)
         async with job.runtime.session_factory() as session, session.begin():
-            for category in page:
-                stmt = insert(emag_categories).values(
-                    account_id=job.account_id,
-                    emag_id=category.id,
-                    parent_id=category.parent_id,
-                    name=category.name,
-                    is_allowed=category.is_allowed,
-                )
-                await session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[emag_categories.c.account_id, emag_categories.c.emag_id],
-                        set_={
-                            "parent_id": stmt.excluded.parent_id,
-                            "name": stmt.excluded.name,
-                            "is_allowed": stmt.excluded.is_allowed,
-                            "synced_at": sa.func.now(),
-                        },
-                    )
-                )
+            await _upsert(
+                session,
+                emag_categories,
+                ("account_id", "emag_id"),
+                [
+                    {
+                        "account_id": job.account_id,
+                        "emag_id": category.id,
+                        "parent_id": category.parent_id,
+                        "name": category.name,
+                        "is_allowed": category.is_allowed,
+                    }
+                    for category in page
+                ],
+            )
             progress.done += len(page)
             page_number += 1
             job.cursor["categories_page"] = page_number
@@ -256,34 +255,30 @@ async def _characteristics(job: JobContext, client: EmagClient) -> None:
                     f"category {category_id} used by offers is unknown to eMAG"
                 )
             else:
-                stmt = insert(emag_categories).values(
-                    account_id=job.account_id,
-                    emag_id=category.id,
-                    parent_id=category.parent_id,
-                    name=category.name,
-                    is_allowed=category.is_allowed,
-                    characteristics=[
-                        _jsonable(c.raw)
-                        | {
-                            "id": c.id,
-                            "name": c.name,
-                            "is_mandatory": bool(c.is_mandatory),
-                            "values": c.values,
+                await _upsert(
+                    session,
+                    emag_categories,
+                    ("account_id", "emag_id"),
+                    [
+                        {
+                            "account_id": job.account_id,
+                            "emag_id": category.id,
+                            "parent_id": category.parent_id,
+                            "name": category.name,
+                            "is_allowed": category.is_allowed,
+                            "characteristics": [
+                                _jsonable(c.raw)
+                                | {
+                                    "id": c.id,
+                                    "name": c.name,
+                                    "is_mandatory": bool(c.is_mandatory),
+                                    "values": c.values,
+                                }
+                                for c in category.characteristics
+                            ],
+                            "family_types": [_jsonable(f.raw) for f in category.family_types],
                         }
-                        for c in category.characteristics
                     ],
-                    family_types=[_jsonable(f.raw) for f in category.family_types],
-                )
-                await session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=[emag_categories.c.account_id, emag_categories.c.emag_id],
-                        set_={
-                            "characteristics": stmt.excluded.characteristics,
-                            "family_types": stmt.excluded.family_types,
-                            "name": stmt.excluded.name,
-                            "synced_at": sa.func.now(),
-                        },
-                    )
                 )
             progress.done = sum(1 for c in used if c <= category_id)
             job.cursor["characteristics_after"] = category_id
@@ -293,23 +288,20 @@ async def _characteristics(job: JobContext, client: EmagClient) -> None:
 async def _couriers(job: JobContext, client: EmagClient) -> None:
     accounts = await client.read_courier_accounts()
     async with job.runtime.session_factory() as session, session.begin():
-        for courier in accounts:
-            stmt = insert(emag_couriers).values(
-                account_id=job.account_id,
-                courier_account_id=courier.account_id,
-                name=courier.account_display_name,
-                courier_name=courier.courier_name,
-                raw=_jsonable(courier.raw),
-            )
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[emag_couriers.c.account_id, emag_couriers.c.courier_account_id],
-                    set_={
-                        "name": stmt.excluded.name,
-                        "courier_name": stmt.excluded.courier_name,
-                        "raw": stmt.excluded.raw,
-                    },
-                )
-            )
+        await _upsert(
+            session,
+            emag_couriers,
+            ("account_id", "courier_account_id"),
+            [
+                {
+                    "account_id": job.account_id,
+                    "courier_account_id": courier.account_id,
+                    "name": courier.account_display_name,
+                    "courier_name": courier.courier_name,
+                    "raw": _jsonable(courier.raw),
+                }
+                for courier in accounts
+            ],
+        )
         job.step("couriers").done = job.step("couriers").total = len(accounts)
         await job.checkpoint(session)

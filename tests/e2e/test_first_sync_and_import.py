@@ -43,6 +43,48 @@ async def wait_done(gateway: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
     return await eventually(finished, timeout=90, message=f"job {job_id} did not finish")
 
 
+async def seed_seller(admin: httpx.AsyncClient, username: str, seed: int, offers: int) -> None:
+    """A seller on the sandbox with `offers` generated offers (password "pw")."""
+    seeded = await admin.post(
+        "/sandbox/accounts",
+        json={
+            "username": username,
+            "password": "pw",
+            "platform": "RO",
+            "seed": True,
+            "seed_value": seed,
+            "offers": offers,
+        },
+    )
+    assert seeded.status_code == 201, seeded.text
+
+
+async def connect_and_sync(
+    gateway: httpx.AsyncClient, sandbox: str, username: str
+) -> dict[str, Any]:
+    """Add the seller's eMAG account to the gateway and wait for its first sync."""
+    account: dict[str, Any] = (
+        await gateway.post(
+            "/api/v1/emag/accounts",
+            json={
+                "name": username,
+                "platform": "ro",
+                "username": username,
+                "password": "pw",
+                "base_url": f"{sandbox}/api-3",
+            },
+            headers=auth(ADMIN),
+        )
+    ).json()
+    jobs = (
+        await gateway.get(
+            "/api/v1/emag/jobs", params={"account_id": account["id"]}, headers=auth(OPERATOR)
+        )
+    ).json()
+    await wait_done(gateway, jobs[0]["id"])
+    return account
+
+
 async def staged(gateway: httpx.AsyncClient, account_id: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     while True:
@@ -63,18 +105,7 @@ async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
 ) -> None:
     username = f"import-{uuid.uuid4().hex[:8]}"
     async with httpx.AsyncClient(base_url=sandbox, timeout=60) as admin:
-        seeded = await admin.post(
-            "/sandbox/accounts",
-            json={
-                "username": username,
-                "password": "pw",
-                "platform": "RO",
-                "seed": True,
-                "seed_value": 23,
-                "offers": OFFERS,
-            },
-        )
-        assert seeded.status_code == 201, seeded.text
+        await seed_seller(admin, username, seed=23, offers=OFFERS)
         listing = (
             await admin.get(f"/sandbox/accounts/{username}/offers", params={"limit": OFFERS})
         ).json()
@@ -111,27 +142,7 @@ async def test_first_sync_then_import_links_or_creates_exactly_one_product_each(
             catalog_transport=httpx.ASGITransport(app=catalog_app),
         )
         async with running_app(gateway_app) as gateway:
-            account = (
-                await gateway.post(
-                    "/api/v1/emag/accounts",
-                    json={
-                        "name": username,
-                        "platform": "ro",
-                        "username": username,
-                        "password": "pw",
-                        "base_url": f"{sandbox}/api-3",
-                    },
-                    headers=auth(ADMIN),
-                )
-            ).json()
-            jobs = (
-                await gateway.get(
-                    "/api/v1/emag/jobs",
-                    params={"account_id": account["id"]},
-                    headers=auth(OPERATOR),
-                )
-            ).json()
-            await wait_done(gateway, jobs[0]["id"])
+            account = await connect_and_sync(gateway, sandbox, username)
             assert len(await staged(gateway, account["id"])) == OFFERS
 
             # Other shops and services learn of each new product through the real broker.
@@ -235,44 +246,13 @@ async def test_an_import_interrupted_by_a_restart_resumes_and_creates_each_produ
     offers = 600
     username = f"resume-{uuid.uuid4().hex[:8]}"
     async with httpx.AsyncClient(base_url=sandbox, timeout=60) as admin:
-        seeded = await admin.post(
-            "/sandbox/accounts",
-            json={
-                "username": username,
-                "password": "pw",
-                "platform": "RO",
-                "seed": True,
-                "seed_value": 31,
-                "offers": offers,
-            },
-        )
-        assert seeded.status_code == 201, seeded.text
+        await seed_seller(admin, username, seed=31, offers=offers)
     catalog_app = create_catalog(make_settings(CatalogSvcSettings))
     settings = make_settings(EmagGatewaySettings, service_token=OPERATOR)
     async with running_app(catalog_app) as catalog:
         slow = SlowTransport(httpx.ASGITransport(app=catalog_app), delay=1.5)
         async with running_app(create_gateway(settings, catalog_transport=slow)) as gateway:
-            account = (
-                await gateway.post(
-                    "/api/v1/emag/accounts",
-                    json={
-                        "name": username,
-                        "platform": "ro",
-                        "username": username,
-                        "password": "pw",
-                        "base_url": f"{sandbox}/api-3",
-                    },
-                    headers=auth(ADMIN),
-                )
-            ).json()
-            jobs = (
-                await gateway.get(
-                    "/api/v1/emag/jobs",
-                    params={"account_id": account["id"]},
-                    headers=auth(OPERATOR),
-                )
-            ).json()
-            await wait_done(gateway, jobs[0]["id"])
+            account = await connect_and_sync(gateway, sandbox, username)
             before = await catalog_ids(catalog)
             job_id = (
                 await gateway.post(

@@ -6,8 +6,9 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -299,9 +300,17 @@ async def test_rolled_back_claim_lets_the_duplicate_take_over(backbone: Backbone
         assert await racing is True
 
 
-def test_envelope_times_are_utc() -> None:
-    envelope = envelope_for()
-    assert envelope.occurred_at.utcoffset() == datetime.now(UTC).utcoffset()
+def test_envelope_times_are_stored_in_utc() -> None:
+    local = datetime(2026, 7, 1, 12, 0, tzinfo=ZoneInfo("Europe/Bucharest"))  # UTC+3 in summer
+    envelope = new_envelope(
+        ThingHappenedV1(thing_id=uuid.uuid4()),
+        source="t",
+        subject="s",
+        sequence=1,
+        occurred_at=local,
+    )
+    assert envelope.occurred_at.utcoffset() == timedelta(0)
+    assert envelope.occurred_at == local and envelope.occurred_at.hour == 9
 
 
 async def test_consumer_resumes_after_losing_the_broker_and_loses_nothing(

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from taraba_platform.provisioning import ServiceSpec
 from taraba_platform.settings import ServiceSettings
-from taraba_testing import ADMIN, OPERATOR, WAREHOUSE, auth, eventually, running_app
+from taraba_testing import ADMIN, OPERATOR, WAREHOUSE, assert_error, auth, eventually, running_app
 from taraba_testing.infra import ADMIN_DSN, service_specs
 
 pytestmark = pytest.mark.integration
@@ -59,21 +59,6 @@ SERVICES = [_load(spec) for spec in service_specs()]
 @pytest.fixture(params=SERVICES, ids=[s.spec.name for s in SERVICES])
 def service(request: pytest.FixtureRequest) -> Service:
     return request.param  # type: ignore[no-any-return]
-
-
-def assert_error(
-    response: httpx.Response, status: int, code: str, field: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert {"code", "message", "field"} <= set(error), error
-    assert error["code"] == code, error
-    assert isinstance(error["message"], str) and error["message"], error
-    assert error["field"] == field, error
-    return error  # type: ignore[no-any-return]
 
 
 def test_services_toml_lists_six_distinct_services() -> None:

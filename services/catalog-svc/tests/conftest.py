@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from catalog_svc.domain import gtin_check_digit
 from catalog_svc.main import create_app
 from catalog_svc.settings import CatalogSvcSettings
 from fastapi import FastAPI
-from taraba_testing import ADMIN, auth, running_app
+from taraba_testing import ADMIN, auth, outbox_events, running_app
 
 PRODUCTS = "/api/v1/products"
 
@@ -28,18 +27,6 @@ def new_ean(length: int = 13) -> str:
     """A random EAN with a valid check digit (tests share a database: never reuse one)."""
     body = str(uuid.uuid4().int)[: length - 1].rjust(length - 1, "1")
     return body + str(gtin_check_digit(body))
-
-
-def assert_error(
-    response: httpx.Response, status: int, code: str | None = None, field: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    assert error["field"] == field, error
-    return error  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -75,17 +62,7 @@ class Catalog:
         return response.json()["results"]  # type: ignore[no-any-return]
 
     async def outbox(self, product_id: str) -> list[tuple[str, dict[str, Any]]]:
-        async with self.app.state.runtime.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.text(
-                        "SELECT routing_key, envelope FROM outbox "
-                        "WHERE envelope->>'subject' = :subject ORDER BY id"
-                    ),
-                    {"subject": f"product:{product_id}"},
-                )
-            ).all()
-        return [(key, env if isinstance(env, dict) else json.loads(env)) for key, env in rows]
+        return await outbox_events(self.app, f"product:{product_id}")
 
     async def count_products(self, where: str, **params: Any) -> int:
         async with self.app.state.runtime.engine.connect() as conn:

@@ -11,9 +11,9 @@ import uuid
 from typing import Any
 
 import pytest
-from taraba_testing import ADMIN, OPERATOR, WAREHOUSE, auth
+from taraba_testing import ADMIN, OPERATOR, WAREHOUSE, assert_error, auth
 
-from .conftest import PRODUCTS, Catalog, assert_error, new_ean, new_sku
+from .conftest import PRODUCTS, Catalog, new_ean, new_sku
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,16 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from stock_svc.main import create_app
 from stock_svc.settings import StockSvcSettings
-from taraba_testing import ADMIN, OPERATOR, WAREHOUSE, auth, eventually, running_app
+from taraba_testing import (
+    ADMIN,
+    OPERATOR,
+    WAREHOUSE,
+    assert_error,
+    auth,
+    eventually,
+    outbox_events,
+    running_app,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -48,19 +57,6 @@ def normalised(resource: dict[str, Any]) -> dict[str, Any]:
         key: datetime.fromisoformat(value) if key.endswith("_at") and value else value
         for key, value in resource.items()
     }
-
-
-def assert_error(
-    response: httpx.Response, status: int, code: str | None = None, field: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert {"code", "message", "field"} <= set(error), error
-    assert isinstance(error["message"], str) and error["message"]
-    if code is not None:
-        assert error["code"] == code, error
-    assert error["field"] == field, error
-    return error  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -121,18 +117,7 @@ class Stock:
         return None
 
     async def outbox(self, product_id: str) -> list[tuple[str, dict[str, Any]]]:
-        """(routing_key, envelope) of the product's outbox rows, in insertion order."""
-        async with self.app.state.runtime.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.text(
-                        "SELECT routing_key, envelope FROM outbox "
-                        "WHERE envelope->>'subject' = :subject ORDER BY id"
-                    ),
-                    {"subject": f"product:{product_id}"},
-                )
-            ).all()
-        return [(key, env if isinstance(env, dict) else json.loads(env)) for key, env in rows]
+        return await outbox_events(self.app, f"product:{product_id}")
 
     async def sequences(self, product_id: str) -> list[int]:
         return [envelope["sequence"] for _, envelope in await self.outbox(product_id)]

@@ -4,10 +4,22 @@ from taraba_testing.helpers import (
     ADMIN,
     OPERATOR,
     WAREHOUSE,
+    assert_error,
     auth,
     eventually,
+    outbox_events,
     repo_root,
     running_app,
 )
 
-__all__ = ["ADMIN", "OPERATOR", "WAREHOUSE", "auth", "eventually", "repo_root", "running_app"]
+__all__ = [
+    "ADMIN",
+    "OPERATOR",
+    "WAREHOUSE",
+    "assert_error",
+    "auth",
+    "eventually",
+    "outbox_events",
+    "repo_root",
+    "running_app",
+]

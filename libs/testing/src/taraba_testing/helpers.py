@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 T = TypeVar("T")
@@ -73,3 +75,35 @@ async def running_app(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+def assert_error(
+    response: httpx.Response, status: int, code: str | None = None, field: str | None = None
+) -> dict[str, Any]:
+    """The response is Taraba's JSON error `{"error": {"code", "message", "field"}}`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert {"code", "message", "field"} <= set(error), error
+    assert isinstance(error["message"], str) and error["message"], error
+    if code is not None:
+        assert error["code"] == code, error
+    assert error["field"] == field, error
+    return error
+
+
+async def outbox_events(app: FastAPI, subject: str) -> list[tuple[str, dict[str, Any]]]:
+    """(routing key, envelope) of every event the app's service wrote for `subject`, in order."""
+    async with app.state.runtime.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                sa.text(
+                    "SELECT routing_key, envelope FROM outbox "
+                    "WHERE envelope->>'subject' = :subject ORDER BY id"
+                ),
+                {"subject": subject},
+            )
+        ).all()
+    return [(key, env if isinstance(env, dict) else json.loads(env)) for key, env in rows]

@@ -31,8 +31,11 @@ db migrate: install infra
 run: db
 	$(UV) run --no-sync honcho start -f Procfile
 
+# Timing tests (rate limits) first and alone: on two cores the parallel suite would starve the
+# sandbox process and blur what they measure. Then everything else in parallel.
 test: install infra
-	$(UV) run --no-sync pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+	$(UV) run --no-sync pytest -q -m serial
+	$(UV) run --no-sync pytest -n $(PYTEST_WORKERS) --dist loadfile -q -m "not serial"
 
 test-unit: install
 	$(UV) run --no-sync pytest -q -m "not integration and not e2e" libs/contracts services/stock-svc/tests/test_domain.py services/catalog-svc/tests/test_domain.py services/catalog-svc/tests/test_matching.py services/emag-gateway/tests/test_import_item.py services/emag-gateway/tests/test_emag_client.py services/emag-gateway/tests/test_emag_parsing.py services/emag-gateway/tests/test_emag_ratelimit.py

@@ -72,6 +72,7 @@ async def rejected_429(account: dict[str, Any]) -> int:
     return len(items)
 
 
+@pytest.mark.serial
 async def test_200_calls_on_the_shared_bucket_get_no_429_within_10_percent_of_the_floor(
     account: dict[str, Any],
 ) -> None:
@@ -92,6 +93,7 @@ async def test_200_calls_on_the_shared_bucket_get_no_429_within_10_percent_of_th
     assert elapsed <= floor * 1.10
 
 
+@pytest.mark.serial
 async def test_the_order_bucket_is_separate_and_faster(account: dict[str, Any]) -> None:
     client = client_for(account, MemoryRecorder())
     started = time.monotonic()
